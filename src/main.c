@@ -1,0 +1,38 @@
+/* platekeeper: one binary, one subcommand per job (DESIGN.md §6). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+/* Keep this table sorted by name. */
+static const command commands[] = {
+    {"version", cmd_version, "print the version"},
+};
+
+static int help(void) {
+    printf("usage: platekeeper COMMAND [options]   (every command takes --data DIR, default ./data)\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    printf("\nSee README.md and docs/ for each command's options.\n");
+    return CMD_OK;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        help();
+        return CMD_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) return help();
+    if (!strcmp(name, "--version")) return cmd_version(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(name, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "platekeeper: unknown command '%s' (see 'platekeeper help')\n", name);
+    return CMD_USAGE;
+}

@@ -1,0 +1,35 @@
+/* Helpers shared by the unit tests: temporary data directories and fresh stores. */
+#ifndef PK_TESTUTIL_H
+#define PK_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+/* Creates a fresh temporary directory; returns a malloc'd path. */
+char *tu_tempdir(void);
+/* Removes a directory tree (best effort). */
+void tu_rmtree(const char *path);
+/* Opens a new store in a fresh temporary directory. OUT: *dir (malloc'd path). */
+store *tu_store_new(char **dir);
+/* Closes the store and removes its directory; frees dir. */
+void tu_store_free(store *st, char *dir);
+
+/* Deterministic pseudo-random numbers for tests (xorshift64*). */
+uint64_t tu_rand(uint64_t *state);
+
+#define TU_ASSERT_OK(expr)                                                                  \
+    do {                                                                                    \
+        pk_err tu_err_;                                                                     \
+        pk_err_clear(&tu_err_);                                                             \
+        (void)tu_err_;                                                                      \
+        int tu_rc_ = (expr);                                                                \
+        if (tu_rc_ != 0) fail_msg("%s returned %d", #expr, tu_rc_);                         \
+    } while (0)
+
+#endif
