@@ -63,6 +63,30 @@ int access_login(store *st, const char *username, const char *password, const ch
 int access_training_add(store *st, const char *username, const char *course, int64_t completed,
                         const char *recorded_by, pk_err *err);
 
+/* Sessions (API clients by bearer token, browsers by cookie plus CSRF token). Tokens are random
+ * (libsodium), returned once to the caller and stored only as hashes. Idle timeout and absolute
+ * lifetime are settings (defaults 30 minutes, 12 hours).
+ * OUT: token and csrf (NUL-terminated, ACCESS_TOKEN_MAX bytes each), *expires (UTC ms). */
+#define ACCESS_TOKEN_MAX 65
+int access_session_start(store *st, const access_user *u, const char *client,
+                         const pk_clock *clock, char *token, char *csrf, int64_t *expires,
+                         pk_err *err);
+/* Resolves a token to its user, refreshing the idle timer; PK_EAUTH when unknown or expired.
+ * OUT: *out, the user; csrf (may be NULL) receives the session's CSRF token hash check value. */
+int access_session_check(store *st, const char *token, const pk_clock *clock, access_user *out,
+                         pk_err *err);
+/* True when csrf is the CSRF token of the session named by token. */
+int access_session_csrf_ok(store *st, const char *token, const char *csrf);
+/* Ends the session (logout); logged. */
+int access_session_end(store *st, const char *token, const char *client, pk_err *err);
+
+/* Unit keys for cameras and patrol cars: ingest only. access_unit_add returns the key once
+ * (OUT: key, ACCESS_TOKEN_MAX bytes); only its hash is stored. access_unit_check resolves a key
+ * to the unit's name (OUT: name, ACCESS_NAME_MAX bytes), PK_EAUTH when unknown or revoked. */
+int access_unit_add(store *st, const char *name, const char *added_by, char *key, pk_err *err);
+int access_unit_revoke(store *st, const char *name, const char *by, pk_err *err);
+int access_unit_check(store *st, const char *key, char *name, pk_err *err);
+
 /* What a grant is for: one data access. */
 typedef enum access_action {
     ACCESS_READS_SEARCH = 1, /* search reads (investigator, admin) */
