@@ -29,7 +29,8 @@ TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_HELP := $(wildcard tests/unit/helpers/*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test san format bench clean tests demo-data
+.PHONY: all run test san format bench clean tests
+BENCH_TARGETS :=
 all: $(BIN)
 
 $(BUILD)/obj/%.o: %.c
@@ -77,4 +78,7 @@ clean:
 	rm -rf build
 
 -include mk/*.mk
+
+# Every area's benchmark (mk/*.mk add theirs to BENCH_TARGETS); each prints its figures.
+bench: $(BENCH_TARGETS)
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
