@@ -66,5 +66,6 @@ int store_setting_set(store *st, const char *key, const char *value, pk_err *err
 int64_t store_setting_int(store *st, const char *key, int64_t dflt);
 
 #include "store/store_reads.h"
+#include "store/store_records.h"
 
 #endif
