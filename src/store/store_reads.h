@@ -94,4 +94,50 @@ void store_read_fini(store_read *r);
 /* Number of reads stored. */
 int64_t store_reads_count(store *st);
 
+/* ---- query side for src/search (src/store/reads_query.c) ---- */
+
+/* The coarse geographic cell of a position: the reads.cell generated column of migration 0005
+ * (0.01 degree x 0.01 degree), computed the same way in C. */
+#define STORE_CELL_PER_DEG 100.0
+#define STORE_CELL_LON_SPAN 36001
+int64_t store_geo_cell(double lat, double lon);
+/* The latitude and longitude cell numbers of a position (cell = lat_cell * 36001 + lon_cell). */
+int64_t store_geo_lat_cell(double lat);
+int64_t store_geo_lon_cell(double lon);
+
+/* The light part of a read a query plan filters and orders on before it fetches whole reads. */
+typedef struct store_read_key {
+    int64_t id, ts, plate_id, camera_id;
+    int has_pos;      /* whether lat/lon hold a position */
+    double lat, lon;
+} store_read_key;
+
+/* Calls fn for every read of one plate with from <= ts <= to, in no particular order, until fn
+ * returns non-zero (that value is returned). With with_pos 0 only id, ts and plate_id are
+ * filled (answered from the (plate_id, ts) index alone). */
+int store_read_keys_by_plate(store *st, int64_t plate_id, int64_t from, int64_t to, int with_pos,
+                             int (*fn)(void *ctx, const store_read_key *k), void *ctx,
+                             pk_err *err);
+
+/* The same for every read in one geographic cell (store_geo_cell), from the (cell, ts) index
+ * alone; plate_id is not filled (0). */
+int store_read_keys_by_cell(store *st, int64_t cell, int64_t from, int64_t to,
+                            int (*fn)(void *ctx, const store_read_key *k), void *ctx,
+                            pk_err *err);
+
+/* The same for every read with from <= ts <= to (and of camera_id when it is not 0), through the
+ * (ts) index; for canvasses too wide for cells and camera/time-only queries. */
+int store_read_keys_by_time(store *st, int64_t from, int64_t to, int64_t camera_id,
+                            int (*fn)(void *ctx, const store_read_key *k), void *ctx,
+                            pk_err *err);
+
+/* Calls fn for every plate with id > after_id, in id order (for keeping an in-memory
+ * dictionary current); fn returning non-zero stops the walk (that value is returned). */
+int store_plates_after(store *st, int64_t after_id,
+                       int (*fn)(void *ctx, int64_t id, const char *text), void *ctx,
+                       pk_err *err);
+
+/* The id of a plate text (PK_ENOTFOUND when no read ever had it). OUT: *id. */
+int store_plate_find(store *st, const char *text, int64_t *id, pk_err *err);
+
 #endif
