@@ -1,0 +1,108 @@
+/*
+ * detect.c: the plate detector's pre- and post-processing.
+ *
+ * The scene is scaled so its long side is DET_LONG_SIDE pixels (never up by more than 2x) and
+ * run through the detector net, whose 5 output channels per cell are: heat logit, centre offset
+ * dx, dy from the cell centre (in cells), log(w / stride), log(h / stride) (CenterNet-style, see
+ * tools/train/train_detector.py). Peaks of the heat map (3x3 local maxima over the threshold)
+ * become boxes, and overlapping boxes are thinned by non-maximum suppression.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recog/recog_int.h"
+
+#define DET_LONG_SIDE 512
+#define NMS_IOU       0.3f
+
+static float sigmoid(float x) {
+    return 1.0f / (1.0f + expf(-x));
+}
+
+static float iou(const recog__box *a, const recog__box *b) {
+    float ix = fminf(a->x1, b->x1) - fmaxf(a->x0, b->x0);
+    float iy = fminf(a->y1, b->y1) - fmaxf(a->y0, b->y0);
+    if (ix <= 0 || iy <= 0) return 0;
+    float inter = ix * iy;
+    float u = (a->x1 - a->x0) * (a->y1 - a->y0) + (b->x1 - b->x0) * (b->y1 - b->y0) - inter;
+    return u > 0 ? inter / u : 0;
+}
+
+static int by_score(const void *pa, const void *pb) {
+    const recog__box *a = pa, *b = pb;
+    return (a->score < b->score) - (a->score > b->score);
+}
+
+int recog__detect(const recog__net *det, const recog_image *img, float threshold,
+                  recog__box *boxes, int max, int *n, pk_err *err) {
+    *n = 0;
+    int W = img->width, H = img->height;
+    double s = (double)DET_LONG_SIDE / (W > H ? W : H);
+    if (s > 2.0) s = 2.0;
+    int w = (int)lround(W * s), h = (int)lround(H * s);
+    if (w < 1) w = 1;
+    if (h < 1) h = 1;
+    int oc, oh, ow;
+    if (recog__net_out_shape(det, h, w, &oc, &oh, &ow) != 0)
+        return pk_err_set(err, PK_EINVAL, "image of %dx%d is too small to search for plates", W,
+                          H);
+    float *in = pk_xmalloc(sizeof(float) * (size_t)w * h);
+    recog__resize(img, w, h, in);
+    float *out = recog__net_forward(det, in, h, w, &oc, &oh, &ow);
+    free(in);
+    PK_ASSERT(out && oc == 5);
+    size_t plane = (size_t)oh * ow;
+    float logit_t = logf(threshold / (1.0f - threshold));
+    int cap = 256, cnt = 0;
+    recog__box *cand = pk_xmalloc(sizeof *cand * (size_t)cap);
+    const float *heat = out;
+    float st = (float)det->stride;
+    /* The cell grid covers the scaled image; map cells back with the actual scale factors. */
+    float fx = (float)W / w, fy = (float)H / h;
+    for (int i = 0; i < oh; i++)
+        for (int j = 0; j < ow; j++) {
+            float v = heat[(size_t)i * ow + j];
+            if (v < logit_t) continue;
+            int peak = 1;
+            for (int di = -1; di <= 1 && peak; di++)
+                for (int dj = -1; dj <= 1; dj++) {
+                    int y = i + di, x = j + dj;
+                    if ((di || dj) && y >= 0 && y < oh && x >= 0 && x < ow &&
+                        heat[(size_t)y * ow + x] > v) {
+                        peak = 0;
+                        break;
+                    }
+                }
+            if (!peak) continue;
+            size_t k = (size_t)i * ow + j;
+            float cx = (j + 0.5f + out[plane + k]) * st, cy = (i + 0.5f + out[2 * plane + k]) * st;
+            float lw = fminf(out[3 * plane + k], 8.0f), lh = fminf(out[4 * plane + k], 8.0f);
+            float bw = expf(lw) * st, bh = expf(lh) * st;
+            if (cnt == cap) {
+                cap *= 2;
+                cand = pk_xrealloc(cand, sizeof *cand * (size_t)cap);
+            }
+            recog__box b = {sigmoid(v), (cx - bw / 2) * fx, (cy - bh / 2) * fy,
+                            (cx + bw / 2) * fx, (cy + bh / 2) * fy};
+            b.x0 = fmaxf(b.x0, 0);
+            b.y0 = fmaxf(b.y0, 0);
+            b.x1 = fminf(b.x1, (float)W);
+            b.y1 = fminf(b.y1, (float)H);
+            if (b.x1 - b.x0 < 4 || b.y1 - b.y0 < 2) continue;
+            cand[cnt++] = b;
+        }
+    free(out);
+    qsort(cand, (size_t)cnt, sizeof *cand, by_score);
+    for (int i = 0; i < cnt && *n < max; i++) {
+        int keep = 1;
+        for (int k = 0; k < *n; k++)
+            if (iou(&cand[i], &boxes[k]) > NMS_IOU) {
+                keep = 0;
+                break;
+            }
+        if (keep) boxes[(*n)++] = cand[i];
+    }
+    free(cand);
+    return PK_OK;
+}

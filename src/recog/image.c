@@ -1,0 +1,145 @@
+/*
+ * image.c: loading JPEG (libturbojpeg) and PNG (libpng's simplified API) into grey images.
+ *
+ * The format is chosen by the first bytes, never by the file name. Every image is checked
+ * against the pixel limit before any pixel memory is allocated, and a JPEG whose data ends early
+ * ("Premature end of JPEG file") is refused as truncated rather than half-decoded.
+ */
+#include <errno.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <turbojpeg.h>
+
+#include "recog/recog_int.h"
+
+#define MAX_FILE_BYTES (512L * 1024 * 1024)
+
+static int decode_jpeg(const uint8_t *buf, size_t len, const char *name, long max_pixels,
+                       recog_image *img, pk_err *err) {
+    tjhandle tj = tjInitDecompress();
+    if (!tj) return pk_err_set(err, PK_EUNSUPPORTED, "%s: JPEG decoder unavailable", name);
+    int w, h, sub, cs;
+    if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &sub, &cs) != 0) {
+        int rc = pk_err_set(err, PK_ECORRUPT, "%s: bad JPEG header: %s", name,
+                            tjGetErrorStr2(tj));
+        tjDestroy(tj);
+        return rc;
+    }
+    if (w <= 0 || h <= 0 || (long long)w * h > max_pixels) {
+        tjDestroy(tj);
+        return pk_err_set(err, PK_ELIMIT, "%s: image is %dx%d, over the limit of %ld pixels",
+                          name, w, h, max_pixels);
+    }
+    img->px = pk_xmalloc((size_t)w * h);
+    if (tjDecompress2(tj, buf, (unsigned long)len, img->px, w, w, h, TJPF_GRAY, 0) != 0) {
+        const char *msg = tjGetErrorStr2(tj);
+        int fatal = tjGetErrorCode(tj) != TJERR_WARNING || strstr(msg, "Premature end");
+        if (fatal) {
+            int rc = pk_err_set(err, PK_ECORRUPT, "%s: %s JPEG data: %s", name,
+                                strstr(msg, "Premature end") ? "truncated" : "corrupt", msg);
+            tjDestroy(tj);
+            recog_image_fini(img);
+            return rc;
+        }
+        /* A recoverable warning (extraneous bytes and the like): the pixels are good. */
+    }
+    tjDestroy(tj);
+    img->width = w;
+    img->height = h;
+    return PK_OK;
+}
+
+static int decode_png(const uint8_t *buf, size_t len, const char *name, long max_pixels,
+                      recog_image *img, pk_err *err) {
+    png_image pi;
+    memset(&pi, 0, sizeof pi);
+    pi.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&pi, buf, len)) {
+        int rc = pk_err_set(err, PK_ECORRUPT, "%s: bad PNG: %s", name, pi.message);
+        png_image_free(&pi);
+        return rc;
+    }
+    if (pi.width == 0 || pi.height == 0 || (long long)pi.width * pi.height > max_pixels) {
+        int rc = pk_err_set(err, PK_ELIMIT, "%s: image is %ux%u, over the limit of %ld pixels",
+                            name, pi.width, pi.height, max_pixels);
+        png_image_free(&pi);
+        return rc;
+    }
+    pi.format = PNG_FORMAT_GRAY;
+    img->px = pk_xmalloc(PNG_IMAGE_SIZE(pi));
+    /* Composite any transparency onto white, as a photo print would look. */
+    png_color white = {255, 255, 255};
+    if (!png_image_finish_read(&pi, &white, img->px, 0, NULL)) {
+        int rc = pk_err_set(err, PK_ECORRUPT, "%s: %s PNG data: %s", name,
+                            strstr(pi.message, "end") || strstr(pi.message, "short")
+                                ? "truncated"
+                                : "corrupt",
+                            pi.message);
+        png_image_free(&pi);
+        recog_image_fini(img);
+        return rc;
+    }
+    img->width = (int)pi.width;
+    img->height = (int)pi.height;
+    png_image_free(&pi);
+    return PK_OK;
+}
+
+int recog_image_decode(const void *buf, size_t len, const char *name, long max_pixels,
+                       recog_image *img, pk_err *err) {
+    memset(img, 0, sizeof *img);
+    if (!name) name = "image";
+    if (max_pixels <= 0) max_pixels = RECOG_MAX_PIXELS_DEF;
+    if (max_pixels > 1L << 30) max_pixels = 1L << 30;
+    const uint8_t *p = buf;
+    if (len == 0) return pk_err_set(err, PK_EINVAL, "%s: empty file (zero bytes)", name);
+    if (len >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
+        return decode_jpeg(p, len, name, max_pixels, img, err);
+    static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    if (len >= 8 && memcmp(p, png_sig, 8) == 0)
+        return decode_png(p, len, name, max_pixels, img, err);
+    if (len < 8)
+        return pk_err_set(err, PK_ECORRUPT, "%s: too short to be an image (%zu bytes)", name,
+                          len);
+    return pk_err_set(err, PK_EUNSUPPORTED,
+                      "%s: not a JPEG or PNG image (content does not match either format)", name);
+}
+
+int recog_image_load(const char *path, long max_pixels, recog_image *img, pk_err *err) {
+    memset(img, 0, sizeof *img);
+    FILE *f = fopen(path, "rb");
+    if (!f) return pk_err_set(err, PK_EIO, "%s: %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0) {
+        fclose(f);
+        return pk_err_set(err, PK_EIO, "%s: cannot seek (not a regular file?)", path);
+    }
+    long n = ftell(f);
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return pk_err_set(err, PK_EIO, "%s: cannot read (not a regular file?)", path);
+    }
+    if (n > MAX_FILE_BYTES) {
+        fclose(f);
+        return pk_err_set(err, PK_ELIMIT, "%s: file is %ld bytes, over the limit of %ld", path,
+                          n, MAX_FILE_BYTES);
+    }
+    uint8_t *buf = pk_xmalloc(n > 0 ? (size_t)n : 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || got != (size_t)n) {
+        free(buf);
+        return pk_err_set(err, PK_EIO, "%s: read error", path);
+    }
+    int rc = recog_image_decode(buf, got, path, max_pixels, img, err);
+    free(buf);
+    return rc;
+}
+
+void recog_image_fini(recog_image *img) {
+    if (!img) return;
+    free(img->px);
+    memset(img, 0, sizeof *img);
+}

@@ -1,0 +1,167 @@
+/*
+ * reader.c: reading one plate box: crop, reader net, CTC decoding into the top-N readings.
+ *
+ * The reader sees the box widened as the training crops were (tools/train/synth.py jitter_box:
+ * on average 4% of the width left and right, 7% of the height above and below), resampled to
+ * in_h x in_w. Its output is one column of class scores per 4 input pixels (blank + alphabet).
+ *
+ * Top-N: the best path (argmax per column, repeats merged, blanks dropped) splits the columns
+ * into character segments. Each segment offers its three likeliest characters (the highest
+ * probability any of its columns gives them), and, when it is weak, being dropped altogether;
+ * a beam search over the segments keeps the topn best products. A reading's confidence is the
+ * geometric mean of its choices' probabilities, times 100.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recog/recog_int.h"
+
+#define SEG_CHOICES 4 /* three characters and "drop this segment" */
+#define MAX_SEG     (RECOG_PLATE_MAX - 1)
+#define BEAM_MAX    (RECOG_MAX_TOPN * SEG_CHOICES)
+
+typedef struct choice {
+    char c;    /* 0: drop the segment */
+    float lp;  /* log probability */
+} choice;
+
+typedef struct hyp {
+    char s[RECOG_PLATE_MAX];
+    int len;
+    float lp;  /* sum of the choices' log probabilities */
+    int n;     /* choices made (for the geometric mean) */
+} hyp;
+
+static int by_lp(const void *pa, const void *pb) {
+    const hyp *a = pa, *b = pb;
+    return (a->lp < b->lp) - (a->lp > b->lp);
+}
+
+static int by_choice(const void *pa, const void *pb) {
+    const choice *a = pa, *b = pb;
+    return (a->lp < b->lp) - (a->lp > b->lp);
+}
+
+int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int topn,
+                    recog_candidate *cand) {
+    if (topn < 1) topn = 1;
+    if (topn > RECOG_MAX_TOPN) topn = RECOG_MAX_TOPN;
+    /* Segments of the best path. */
+    int seg_lo[MAX_SEG], seg_hi[MAX_SEG], nseg = 0, prev = 0;
+    for (int t = 0; t < T; t++) {
+        const float *p = probs + (size_t)t * C;
+        int best = 0;
+        for (int c = 1; c < C; c++)
+            if (p[c] > p[best]) best = c;
+        if (best != 0 && best != prev) {
+            if (nseg == MAX_SEG) break;
+            seg_lo[nseg] = t;
+            seg_hi[nseg] = t + 1;
+            nseg++;
+        } else if (best != 0 && best == prev) {
+            seg_hi[nseg - 1] = t + 1;
+        }
+        prev = best;
+    }
+    if (nseg == 0) return 0;
+    /* Choices per segment. */
+    choice ch[MAX_SEG][SEG_CHOICES];
+    int nch[MAX_SEG];
+    for (int s = 0; s < nseg; s++) {
+        choice all[RECOG__MAX_ALPHA];
+        float blank = 0;
+        for (int c = 1; c < C; c++) {
+            float m = 0;
+            for (int t = seg_lo[s]; t < seg_hi[s]; t++) {
+                float v = probs[(size_t)t * C + c];
+                if (v > m) m = v;
+            }
+            all[c - 1] = (choice){alphabet[c - 1], logf(fmaxf(m, 1e-6f))};
+        }
+        for (int t = seg_lo[s]; t < seg_hi[s]; t++) blank = fmaxf(blank, probs[(size_t)t * C]);
+        qsort(all, (size_t)(C - 1), sizeof *all, by_choice);
+        int k = 0;
+        for (int i = 0; i < 3 && i < C - 1; i++) ch[s][k++] = all[i];
+        /* A weak segment may be a spurious character. */
+        if (all[0].lp < logf(0.6f)) ch[s][k++] = (choice){0, logf(fmaxf(1.0f - expf(all[0].lp), 1e-6f))};
+        (void)blank;
+        nch[s] = k;
+    }
+    /* Beam search. */
+    hyp beam[BEAM_MAX], next[BEAM_MAX];
+    int nb = 1;
+    memset(&beam[0], 0, sizeof beam[0]);
+    for (int s = 0; s < nseg; s++) {
+        int nn = 0;
+        for (int b = 0; b < nb; b++)
+            for (int k = 0; k < nch[s] && nn < BEAM_MAX; k++) {
+                hyp h = beam[b];
+                if (ch[s][k].c) h.s[h.len++] = ch[s][k].c;
+                h.lp += ch[s][k].lp;
+                h.n++;
+                next[nn++] = h;
+            }
+        qsort(next, (size_t)nn, sizeof *next, by_lp);
+        nb = nn < topn * 2 ? nn : topn * 2;
+        if (nb > RECOG_MAX_TOPN) nb = RECOG_MAX_TOPN;
+        memcpy(beam, next, sizeof *beam * (size_t)nb);
+    }
+    /* Distinct, non-empty strings, best first. */
+    int out = 0;
+    for (int b = 0; b < nb && out < topn; b++) {
+        if (beam[b].len == 0) continue;
+        beam[b].s[beam[b].len] = 0;
+        int dup = 0;
+        for (int i = 0; i < out && !dup; i++) dup = !strcmp(cand[i].plate, beam[b].s);
+        if (dup) continue;
+        memcpy(cand[out].plate, beam[b].s, (size_t)beam[b].len + 1);
+        cand[out].confidence = 100.0f * expf(beam[b].lp / (float)beam[b].n);
+        out++;
+    }
+    return out;
+}
+
+void recog__read_box(const recog__net *rd, const recog_image *img, float x0, float y0, float x1,
+                     float y1, int topn, recog_plate *plate) {
+    double t0 = recog__now_ms();
+    float w = x1 - x0, h = y1 - y0;
+    float bx0 = x0 - 0.04f * w, bx1 = x1 + 0.04f * w;
+    float by0 = y0 - 0.07f * h, by1 = y1 + 0.07f * h;
+    int H = rd->in_h, W = rd->in_w;
+    float *in = pk_xmalloc(sizeof(float) * (size_t)H * W);
+    recog__crop(img, bx0, by0, bx1, by1, W, H, in);
+    int oc, oh, ow;
+    float *out = recog__net_forward(rd, in, H, W, &oc, &oh, &ow);
+    free(in);
+    PK_ASSERT(out && oc == rd->n_alpha + 1 && oh == 1);
+    /* out is [C][T]; softmax per column into probs[T][C]. */
+    int T = ow, C = oc;
+    float *probs = pk_xmalloc(sizeof(float) * (size_t)T * C);
+    for (int t = 0; t < T; t++) {
+        float m = -INFINITY, sum = 0;
+        for (int c = 0; c < C; c++) m = fmaxf(m, out[(size_t)c * T + t]);
+        for (int c = 0; c < C; c++) {
+            float e = expf(out[(size_t)c * T + t] - m);
+            probs[(size_t)t * C + c] = e;
+            sum += e;
+        }
+        for (int c = 0; c < C; c++) probs[(size_t)t * C + c] /= sum;
+    }
+    free(out);
+    memset(plate->cand, 0, sizeof plate->cand);
+    plate->n_cand = recog__ctc_topn(probs, T, C, rd->alphabet, topn, plate->cand);
+    free(probs);
+    if (plate->n_cand > 0) {
+        memcpy(plate->plate, plate->cand[0].plate, sizeof plate->plate);
+        plate->confidence = plate->cand[0].confidence;
+    } else {
+        plate->plate[0] = 0;
+        plate->confidence = 0;
+    }
+    plate->corners[0] = (recog_point){x0, y0};
+    plate->corners[1] = (recog_point){x1, y0};
+    plate->corners[2] = (recog_point){x1, y1};
+    plate->corners[3] = (recog_point){x0, y1};
+    plate->ms = recog__now_ms() - t0;
+}

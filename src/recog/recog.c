@@ -1,0 +1,143 @@
+/*
+ * recog.c: the engine: loading the models once, and detect-then-read for one image.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "recog/recog_int.h"
+
+#define DEFAULT_THRESHOLD 0.35f
+#define MAX_BOXES         64
+
+struct recog {
+    recog__net det;    /* detector.pkm */
+    recog__net rd;     /* reader.pkm */
+    recog__net rd_eu;  /* reader-eu.pkm, when present */
+    int have_eu;
+};
+
+static int load_one(const char *dir, const char *file, int kind, recog__net *net, pk_err *err) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int rc = recog__model_load(path, net, err);
+    if (rc) return rc;
+    if (net->kind != kind) {
+        recog__net_fini(net);
+        return pk_err_set(err, PK_ECORRUPT, "%s: is a %s model, expected a %s", path,
+                          kind == RECOG__KIND_DETECTOR ? "reader" : "detector",
+                          kind == RECOG__KIND_DETECTOR ? "detector" : "reader");
+    }
+    if (kind == RECOG__KIND_READER && (net->in_h < 1 || net->in_w < 1)) {
+        recog__net_fini(net);
+        return pk_err_set(err, PK_ECORRUPT, "%s: a reader needs a fixed input size", path);
+    }
+    if (kind == RECOG__KIND_READER) {
+        int oc, oh, ow;
+        if (recog__net_out_shape(net, net->in_h, net->in_w, &oc, &oh, &ow) || oh != 1) {
+            recog__net_fini(net);
+            return pk_err_set(err, PK_ECORRUPT, "%s: reader output is not one row", path);
+        }
+    }
+    return PK_OK;
+}
+
+int recog_open(const char *dir, recog **out, pk_err *err) {
+    *out = NULL;
+    recog *r = pk_xcalloc(1, sizeof *r);
+    int rc = load_one(dir, "detector.pkm", RECOG__KIND_DETECTOR, &r->det, err);
+    if (!rc) rc = load_one(dir, "reader.pkm", RECOG__KIND_READER, &r->rd, err);
+    if (!rc) {
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/reader-eu.pkm", dir);
+        if (stat(path, &st) == 0) {
+            rc = load_one(dir, "reader-eu.pkm", RECOG__KIND_READER, &r->rd_eu, err);
+            r->have_eu = rc == 0;
+        }
+    }
+    if (rc) {
+        recog_free(r);
+        return rc;
+    }
+    *out = r;
+    return PK_OK;
+}
+
+void recog_free(recog *r) {
+    if (!r) return;
+    recog__net_fini(&r->det);
+    recog__net_fini(&r->rd);
+    recog__net_fini(&r->rd_eu);
+    free(r);
+}
+
+void recog_params_init(recog_params *p) {
+    memset(p, 0, sizeof *p);
+    p->topn = 10;
+    p->country = RECOG_US;
+    p->max_plates = 16;
+}
+
+static const recog__net *reader_for(const recog *r, const recog_params *p) {
+    return p->country == RECOG_EU && r->have_eu ? &r->rd_eu : &r->rd;
+}
+
+static int check_params(const recog_params *p, pk_err *err) {
+    if (p->topn < 1 || p->topn > RECOG_MAX_TOPN)
+        return pk_err_set(err, PK_EINVAL, "topn: must be 1..%d", RECOG_MAX_TOPN);
+    if (p->det_threshold < 0 || p->det_threshold >= 1)
+        return pk_err_set(err, PK_EINVAL, "detector threshold: must be in [0, 1)");
+    if (p->max_plates < 0) return pk_err_set(err, PK_EINVAL, "max plates: must be >= 0");
+    return PK_OK;
+}
+
+int recog_run(const recog *r, const recog_image *img, const recog_params *p, recog_result *res,
+              pk_err *err) {
+    memset(res, 0, sizeof *res);
+    int rc = check_params(p, err);
+    if (rc) return rc;
+    if (!img->px || img->width < 1 || img->height < 1)
+        return pk_err_set(err, PK_EINVAL, "empty image");
+    double t0 = recog__now_ms();
+    float th = p->det_threshold > 0 ? p->det_threshold : DEFAULT_THRESHOLD;
+    int maxp = p->max_plates ? p->max_plates : 16;
+    if (maxp > MAX_BOXES) maxp = MAX_BOXES;
+    recog__box boxes[MAX_BOXES];
+    int n;
+    rc = recog__detect(&r->det, img, th, boxes, maxp, &n, err);
+    if (rc) return rc;
+    const recog__net *rd = reader_for(r, p);
+    res->plates = pk_xcalloc(n > 0 ? (size_t)n : 1, sizeof *res->plates);
+    for (int i = 0; i < n; i++) {
+        recog_plate *pl = &res->plates[res->n];
+        recog__read_box(rd, img, boxes[i].x0, boxes[i].y0, boxes[i].x1, boxes[i].y1, p->topn, pl);
+        pl->det_score = boxes[i].score;
+        /* A box the reader finds nothing plate-like in is not reported. */
+        if (pl->n_cand == 0 || strlen(pl->plate) < 2) continue;
+        res->n++;
+    }
+    res->ms = recog__now_ms() - t0;
+    return PK_OK;
+}
+
+void recog_result_fini(recog_result *res) {
+    if (!res) return;
+    free(res->plates);
+    memset(res, 0, sizeof *res);
+}
+
+int recog_read_crop(const recog *r, const recog_image *img, const recog_params *p,
+                    recog_plate *plate, pk_err *err) {
+    memset(plate, 0, sizeof *plate);
+    int rc = check_params(p, err);
+    if (rc) return rc;
+    if (!img->px || img->width < 1 || img->height < 1)
+        return pk_err_set(err, PK_EINVAL, "empty image");
+    /* The crop is the widened box already: undo the widening recog__read_box applies. */
+    float w = (float)img->width / 1.08f, h = (float)img->height / 1.14f;
+    float x0 = (img->width - w) / 2, y0 = (img->height - h) / 2;
+    recog__read_box(reader_for(r, p), img, x0, y0, x0 + w, y0 + h, p->topn, plate);
+    return PK_OK;
+}

@@ -1,0 +1,127 @@
+/*
+ * recog.h: the plate recognition engine (DESIGN.md §3, issue 6): camera image in, plate reads out.
+ *
+ * Why it exists: every read in platekeeper starts as pixels. This module turns a JPEG or PNG image
+ * (or a video frame) into zero or more plates, each with its text, a confidence, the four corners
+ * of the plate in the image and up to RECOG_MAX_TOPN alternative readings, using our own models
+ * (models/detector.pkm and reader.pkm, trained by tools/train/) and our own inference code (nn.c).
+ *
+ * How: the grey image is scaled so its long side is 512 px and a small fully-convolutional
+ * detector marks plate centres and boxes on a 16-px grid; each box is cut out of the full-size
+ * image, resampled to 32x128 and read whole by a CTC reader (no per-character segmentation).
+ *
+ * Invariants and threading: a `recog` engine is loaded once by recog_open() and is read-only after
+ * that, so any number of threads may call recog_run() on the same engine at once; each call
+ * allocates its own scratch memory. Nothing here prints or exits; failures come back as PK_E*
+ * codes with the detail in a caller-owned pk_err (core/err.h). Images and models come from outside
+ * and are checked: a bad file gives PK_EINVAL, PK_ECORRUPT, PK_ELIMIT or PK_EUNSUPPORTED with a
+ * message that names the file and the reason, never a crash.
+ */
+#ifndef PK_RECOG_RECOG_H
+#define PK_RECOG_RECOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define RECOG_MAX_TOPN       25
+#define RECOG_PLATE_MAX      16       /* longest plate text kept, NUL included */
+#define RECOG_MAX_PIXELS_DEF 40000000 /* default limit on width*height of a decoded image */
+
+/* A grey (8-bit luma) image; px holds height rows of width bytes. Owned by whoever filled it:
+ * images from recog_image_decode/_load are freed with recog_image_fini. */
+typedef struct recog_image {
+    int width;
+    int height;
+    uint8_t *px;
+} recog_image;
+
+/* Decodes a JPEG or PNG held in memory (chosen by content, not by name) into grey. name is used
+ * in error messages only (may be NULL). Refuses images over max_pixels (width*height; 0 means
+ * RECOG_MAX_PIXELS_DEF) with PK_ELIMIT, truncated or corrupt data with PK_ECORRUPT, anything else
+ * with PK_EUNSUPPORTED. OUT: *img, freed with recog_image_fini. */
+int recog_image_decode(const void *buf, size_t len, const char *name, long max_pixels,
+                       recog_image *img, pk_err *err);
+
+/* Reads the file at path and decodes it as recog_image_decode does; PK_EIO when it cannot be
+ * read, PK_EINVAL for an empty file. Messages start with the path. OUT: *img. */
+int recog_image_load(const char *path, long max_pixels, recog_image *img, pk_err *err);
+
+/* Frees the pixels of img (NULL or already finished is fine) and zeroes it. */
+void recog_image_fini(recog_image *img);
+
+/* The engine: both models, loaded once, read-only afterwards. Opaque. */
+typedef struct recog recog;
+
+/* Loads models from dir (detector.pkm, reader.pkm, and reader-eu.pkm when present). A missing,
+ * truncated or corrupt model file gives PK_EIO or PK_ECORRUPT naming the file.
+ * OUT: *out, freed with recog_free. */
+int recog_open(const char *dir, recog **out, pk_err *err);
+
+/* Frees an engine (NULL is fine). No call may be running on it. */
+void recog_free(recog *r);
+
+/* Country conventions for reading. */
+typedef enum recog_country { RECOG_US = 0, RECOG_EU = 1 } recog_country;
+
+typedef struct recog_params {
+    int topn;              /* alternative readings wanted per plate, 1..RECOG_MAX_TOPN */
+    recog_country country; /* which reader to use (EU falls back to the US one if absent) */
+    float det_threshold;   /* detector score needed, 0..1; 0 means the model's default */
+    int max_plates;        /* most plates reported per image; 0 means 16 */
+} recog_params;
+
+/* Fills p with the defaults: topn 10, US, default threshold, 16 plates. */
+void recog_params_init(recog_params *p);
+
+typedef struct recog_point {
+    float x, y;
+} recog_point;
+
+typedef struct recog_candidate {
+    char plate[RECOG_PLATE_MAX]; /* A-Z 0-9 */
+    float confidence;            /* 0..100 */
+} recog_candidate;
+
+typedef struct recog_plate {
+    char plate[RECOG_PLATE_MAX]; /* best reading, same as cand[0].plate */
+    float confidence;            /* 0..100, same as cand[0].confidence */
+    float det_score;             /* detector's score, 0..1 */
+    recog_point corners[4];      /* top-left, top-right, bottom-right, bottom-left, image pixels */
+    int n_cand;                  /* 1..topn */
+    recog_candidate cand[RECOG_MAX_TOPN]; /* best first */
+    double ms;                            /* time spent reading this plate */
+} recog_plate;
+
+typedef struct recog_result {
+    int n;               /* plates found */
+    recog_plate *plates; /* n plates, best detector score first; freed by recog_result_fini */
+    double ms;           /* whole recognition time (detect + read), not decode */
+} recog_result;
+
+/* Finds and reads every plate in img. Safe to call from several threads on one engine.
+ * OUT: *res, freed with recog_result_fini (also after an error). */
+int recog_run(const recog *r, const recog_image *img, const recog_params *p, recog_result *res,
+              pk_err *err);
+
+/* Frees what recog_run put in res and zeroes it. */
+void recog_result_fini(recog_result *res);
+
+/* Reads one image that is already a plate crop (detection skipped): the whole image is the box.
+ * OUT: *plate. */
+int recog_read_crop(const recog *r, const recog_image *img, const recog_params *p,
+                    recog_plate *plate, pk_err *err);
+
+/* Video: calls fn for every `every`-th decoded frame of the file at path (FFmpeg), with the frame
+ * as grey, its number and its presentation time in milliseconds. fn returns 0 to go on, anything
+ * else to stop (that value is returned). Unsupported or unreadable video gives PK_EUNSUPPORTED or
+ * PK_EIO naming the file. */
+typedef int (*recog_frame_fn)(void *ctx, const recog_image *frame, long index, double time_ms);
+int recog_video_frames(const char *path, int every, long max_pixels, recog_frame_fn fn, void *ctx,
+                       pk_err *err);
+
+/* Whether path names a video by its extension (.mp4 .mkv .avi .mov .ts .webm .m4v .mpg .mpeg). */
+int recog_is_video_name(const char *path);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * recog_int.h: shared only inside src/recog.
+ *
+ * The networks are plain sequences of layers: 2-D convolution (with the training batch-norm
+ * already folded into weight and bias, optional ReLU) and max-pooling. Tensors are float32 in
+ * CHW order (channel, row, column), one image at a time. A recog__net is immutable after
+ * recog__model_parse, so one net serves many threads; every forward pass allocates its own
+ * buffers.
+ *
+ * Model file format, version 1 (little-endian; tools/train/nets.py writes it):
+ *
+ *     "PKNN" u32 version u32 kind u32 in_c u32 in_h u32 in_w u32 stride u32 n_alpha
+ *     char alphabet[n_alpha] u32 n_layers
+ *     n_layers x { u32 type; conv (1): u32 cin cout kh kw sh sw ph pw dh dw relu,
+ *                  f32 weight[cout][cin][kh][kw], f32 bias[cout];
+ *                  maxpool (2): u32 kh kw sh sw }
+ *     u32 FNV-1a-32 of all bytes before it
+ *
+ * The parser checks every field against sane limits, the chaining of channel counts, the exact
+ * file length, the checksum and that every weight is finite, so a corrupt or truncated file is
+ * refused with PK_ECORRUPT and never read out of bounds.
+ */
+#ifndef PK_RECOG_RECOG_INT_H
+#define PK_RECOG_RECOG_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "recog/recog.h"
+
+enum { RECOG__CONV = 1, RECOG__POOL = 2 };
+enum { RECOG__KIND_DETECTOR = 1, RECOG__KIND_READER = 2 };
+
+#define RECOG__MAX_LAYERS   64
+#define RECOG__MAX_CHANNELS 1024
+#define RECOG__MAX_ALPHA    64
+#define RECOG__MAX_PARAMS   (16 * 1024 * 1024) /* floats in one model */
+
+typedef struct recog__layer {
+    int type;                   /* RECOG__CONV or RECOG__POOL */
+    int cin, cout;              /* channels in and out (pool: equal) */
+    int kh, kw, sh, sw;         /* kernel and stride */
+    int ph, pw, dh, dw;         /* zero padding and dilation (conv only) */
+    int relu;                   /* conv: apply ReLU after the bias */
+    const float *w;             /* conv: [cout][cin*kh*kw], inside the net's blob */
+    const float *b;             /* conv: [cout] */
+} recog__layer;
+
+typedef struct recog__net {
+    int kind;                          /* RECOG__KIND_* */
+    int in_c, in_h, in_w;              /* input shape; in_h/in_w 0 = any */
+    int stride;                        /* detector: output cell in input pixels */
+    int n_alpha;                       /* reader: classes are blank + alphabet */
+    char alphabet[RECOG__MAX_ALPHA + 1];
+    int n_layers;
+    recog__layer layers[RECOG__MAX_LAYERS];
+    float *blob;                       /* all weights and biases; owned */
+} recog__net;
+
+/* Parses a model file image. name is used in messages. OUT: *net, freed with
+ * recog__net_fini. */
+int recog__model_parse(const void *buf, size_t len, const char *name, recog__net *net,
+                       pk_err *err);
+
+/* Reads and parses the model file at path. OUT: *net. */
+int recog__model_load(const char *path, recog__net *net, pk_err *err);
+
+void recog__net_fini(recog__net *net);
+
+/* Output shape for an input of h x w, or -1 when some layer would produce an empty tensor. */
+int recog__net_out_shape(const recog__net *net, int h, int w, int *oc, int *oh, int *ow);
+
+/* Runs the net on in (in_c x h x w). Returns a malloc'd output (the caller frees it) and its
+ * shape in *oc, *oh, *ow; NULL when the input is too small for the net. */
+float *recog__net_forward(const recog__net *net, const float *in, int h, int w, int *oc, int *oh,
+                          int *ow);
+
+/* Resamples the grey image to dst_w x dst_h floats in [0,1] with the triangle (bilinear)
+ * filter widened by the scale factor, as PIL's Image.resize(BILINEAR) does. OUT: dst. */
+void recog__resize(const recog_image *src, int dst_w, int dst_h, float *dst);
+
+/* Samples the box (x0,y0)-(x1,y1) of src, in pixel edges, onto dst_w x dst_h floats in [0,1]
+ * by bilinear interpolation at the output pixel centres, as PIL's transform(EXTENT) does.
+ * Outside the image reads as the nearest edge pixel. OUT: dst. */
+void recog__crop(const recog_image *src, float x0, float y0, float x1, float y1, int dst_w,
+                 int dst_h, float *dst);
+
+/* One detection in image pixels. */
+typedef struct recog__box {
+    float score;
+    float x0, y0, x1, y1;
+} recog__box;
+
+/* Runs the detector on img. OUT: boxes (at most max), *n. Returns 0 or a PK_E* code. */
+int recog__detect(const recog__net *det, const recog_image *img, float threshold,
+                  recog__box *boxes, int max, int *n, pk_err *err);
+
+/* Reads the box of img with the reader. OUT: *plate (text, confidences, candidates). */
+void recog__read_box(const recog__net *rd, const recog_image *img, float x0, float y0, float x1,
+                     float y1, int topn, recog_plate *plate);
+
+/* CTC decoding of reader output probs[t][c] (c = 0 blank, 1..n_alpha) into the best topn
+ * readings. OUT: cand (topn slots), returns how many were filled (0 when nothing was read). */
+int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int topn,
+                    recog_candidate *cand);
+
+/* Monotonic clock in milliseconds. */
+double recog__now_ms(void);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * resize.c: the two resamplings the models were trained with (PIL's, in tools/train/synth.py):
+ * an antialiased triangle-filter resize for the detector's scaled scene, and plain bilinear
+ * sampling of a box for the reader's crop.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "recog/recog_int.h"
+
+/* Filter taps for one axis: for each output index, first input index, count and weights. */
+typedef struct taps {
+    int *first, *count;
+    float *w;
+    int max;
+} taps;
+
+static void taps_make(int in, int out, taps *t) {
+    double scale = (double)in / out, fs = scale < 1.0 ? 1.0 : scale, support = fs;
+    t->max = (int)ceil(support) * 2 + 1;
+    t->first = pk_xmalloc(sizeof(int) * (size_t)out);
+    t->count = pk_xmalloc(sizeof(int) * (size_t)out);
+    t->w = pk_xmalloc(sizeof(float) * (size_t)out * (size_t)t->max);
+    for (int o = 0; o < out; o++) {
+        double center = (o + 0.5) * scale;
+        int lo = (int)(center - support + 0.5), hi = (int)(center + support + 0.5);
+        if (lo < 0) lo = 0;
+        if (hi > in) hi = in;
+        if (hi - lo > t->max) hi = lo + t->max;
+        double sum = 0;
+        float *w = t->w + (size_t)o * t->max;
+        for (int i = lo; i < hi; i++) {
+            double x = fabs((i - center + 0.5) / fs);
+            double v = x < 1.0 ? 1.0 - x : 0.0;
+            w[i - lo] = (float)v;
+            sum += v;
+        }
+        if (sum <= 0) {
+            int i = (int)center < in ? (int)center : in - 1;
+            lo = i;
+            hi = i + 1;
+            w[0] = 1.0f;
+            sum = 1.0;
+        }
+        for (int i = 0; i < hi - lo; i++) w[i] = (float)(w[i] / sum);
+        t->first[o] = lo;
+        t->count[o] = hi - lo;
+    }
+}
+
+static void taps_free(taps *t) {
+    free(t->first);
+    free(t->count);
+    free(t->w);
+}
+
+void recog__resize(const recog_image *src, int dst_w, int dst_h, float *dst) {
+    taps tx, ty;
+    taps_make(src->width, dst_w, &tx);
+    taps_make(src->height, dst_h, &ty);
+    /* Horizontal pass over every source row, then vertical. */
+    float *tmp = pk_xmalloc(sizeof(float) * (size_t)dst_w * (size_t)src->height);
+    for (int y = 0; y < src->height; y++) {
+        const uint8_t *row = src->px + (size_t)y * src->width;
+        float *o = tmp + (size_t)y * dst_w;
+        for (int x = 0; x < dst_w; x++) {
+            const float *w = tx.w + (size_t)x * tx.max;
+            const uint8_t *s = row + tx.first[x];
+            float acc = 0;
+            for (int k = 0; k < tx.count[x]; k++) acc += w[k] * s[k];
+            o[x] = acc;
+        }
+    }
+    for (int y = 0; y < dst_h; y++) {
+        const float *w = ty.w + (size_t)y * ty.max;
+        float *o = dst + (size_t)y * dst_w;
+        for (int x = 0; x < dst_w; x++) o[x] = 0;
+        for (int k = 0; k < ty.count[y]; k++) {
+            const float *s = tmp + (size_t)(ty.first[y] + k) * dst_w;
+            float wk = w[k];
+            for (int x = 0; x < dst_w; x++) o[x] += wk * s[x];
+        }
+        for (int x = 0; x < dst_w; x++) {
+            float v = o[x] < 0 ? 0 : o[x] > 255 ? 255 : o[x];
+            o[x] = v / 255.0f;
+        }
+    }
+    free(tmp);
+    taps_free(&tx);
+    taps_free(&ty);
+}
+
+static inline float px(const recog_image *s, int x, int y) {
+    x = x < 0 ? 0 : x >= s->width ? s->width - 1 : x;
+    y = y < 0 ? 0 : y >= s->height ? s->height - 1 : y;
+    return s->px[(size_t)y * s->width + x];
+}
+
+void recog__crop(const recog_image *src, float x0, float y0, float x1, float y1, int dst_w,
+                 int dst_h, float *dst) {
+    float sx = (x1 - x0) / dst_w, sy = (y1 - y0) / dst_h;
+    for (int y = 0; y < dst_h; y++) {
+        float fy = y0 + (y + 0.5f) * sy - 0.5f;
+        int iy = (int)floorf(fy);
+        float dy = fy - iy;
+        for (int x = 0; x < dst_w; x++) {
+            float fx = x0 + (x + 0.5f) * sx - 0.5f;
+            int ix = (int)floorf(fx);
+            float dx = fx - ix;
+            float v = (px(src, ix, iy) * (1 - dx) + px(src, ix + 1, iy) * dx) * (1 - dy) +
+                      (px(src, ix, iy + 1) * (1 - dx) + px(src, ix + 1, iy + 1) * dx) * dy;
+            dst[(size_t)y * dst_w + x] = v / 255.0f;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+/*
+ * video.c: video files through the FFmpeg libraries: every Nth frame as a grey image.
+ */
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+#include <string.h>
+#include <strings.h>
+
+#include "recog/recog_int.h"
+
+int recog_is_video_name(const char *path) {
+    static const char *ext[] = {".mp4", ".mkv", ".avi", ".mov", ".ts",
+                                ".webm", ".m4v", ".mpg", ".mpeg"};
+    const char *dot = strrchr(path, '.');
+    if (!dot) return 0;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (!strcasecmp(dot, ext[i])) return 1;
+    return 0;
+}
+
+static int av_fail(pk_err *err, int code, const char *path, const char *what, int averr) {
+    char buf[128];
+    av_strerror(averr, buf, sizeof buf);
+    return pk_err_set(err, code, "%s: %s: %s", path, what, buf);
+}
+
+typedef struct vctx {
+    AVFormatContext *fmt;
+    AVCodecContext *dec;
+    struct SwsContext *sws;
+    AVFrame *frame;
+    AVPacket *pkt;
+    recog_image img;
+} vctx;
+
+static void vctx_close(vctx *v) {
+    sws_freeContext(v->sws);
+    av_frame_free(&v->frame);
+    av_packet_free(&v->pkt);
+    avcodec_free_context(&v->dec);
+    avformat_close_input(&v->fmt);
+    recog_image_fini(&v->img);
+}
+
+/* Converts the decoded frame to grey and hands it to fn. */
+static int deliver(vctx *v, AVStream *st, long index, long max_pixels, recog_frame_fn fn,
+                   void *ctx, const char *path, pk_err *err) {
+    AVFrame *f = v->frame;
+    if ((long long)f->width * f->height > max_pixels || f->width <= 0 || f->height <= 0)
+        return pk_err_set(err, PK_ELIMIT, "%s: frame of %dx%d is over the limit of %ld pixels",
+                          path, f->width, f->height, max_pixels);
+    if (v->img.width != f->width || v->img.height != f->height) {
+        recog_image_fini(&v->img);
+        v->img.width = f->width;
+        v->img.height = f->height;
+        v->img.px = pk_xmalloc((size_t)f->width * f->height);
+    }
+    v->sws = sws_getCachedContext(v->sws, f->width, f->height, f->format, f->width, f->height,
+                                  AV_PIX_FMT_GRAY8, SWS_BILINEAR, NULL, NULL, NULL);
+    if (!v->sws) return pk_err_set(err, PK_EUNSUPPORTED, "%s: unsupported pixel format", path);
+    uint8_t *dst[4] = {v->img.px, NULL, NULL, NULL};
+    int dst_stride[4] = {f->width, 0, 0, 0};
+    sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst,
+              dst_stride);
+    int64_t pts = f->best_effort_timestamp;
+    double ms = pts == AV_NOPTS_VALUE ? -1.0 : (double)pts * av_q2d(st->time_base) * 1000.0;
+    return fn(ctx, &v->img, index, ms);
+}
+
+int recog_video_frames(const char *path, int every, long max_pixels, recog_frame_fn fn, void *ctx,
+                       pk_err *err) {
+    if (every < 1) every = 1;
+    if (max_pixels <= 0) max_pixels = RECOG_MAX_PIXELS_DEF;
+    vctx v;
+    memset(&v, 0, sizeof v);
+    int rc = avformat_open_input(&v.fmt, path, NULL, NULL);
+    if (rc < 0) return av_fail(err, rc == AVERROR(ENOENT) ? PK_EIO : PK_EUNSUPPORTED, path,
+                               "cannot open as video", rc);
+    rc = avformat_find_stream_info(v.fmt, NULL);
+    if (rc < 0) {
+        vctx_close(&v);
+        return av_fail(err, PK_EUNSUPPORTED, path, "unreadable video", rc);
+    }
+    const AVCodec *codec = NULL;
+    int si = av_find_best_stream(v.fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    if (si < 0 || !codec) {
+        vctx_close(&v);
+        return pk_err_set(err, PK_EUNSUPPORTED, "%s: no supported video stream", path);
+    }
+    AVStream *st = v.fmt->streams[si];
+    v.dec = avcodec_alloc_context3(codec);
+    v.frame = av_frame_alloc();
+    v.pkt = av_packet_alloc();
+    if (!v.dec || !v.frame || !v.pkt) PK_ASSERT(!"out of memory");
+    avcodec_parameters_to_context(v.dec, st->codecpar);
+    v.dec->thread_count = 1;
+    rc = avcodec_open2(v.dec, codec, NULL);
+    if (rc < 0) {
+        vctx_close(&v);
+        return av_fail(err, PK_EUNSUPPORTED, path, "cannot open the video decoder", rc);
+    }
+    long index = 0;
+    int ret = 0, eof = 0;
+    while (!ret) {
+        if (!eof) {
+            rc = av_read_frame(v.fmt, v.pkt);
+            if (rc < 0) {
+                eof = 1;
+                avcodec_send_packet(v.dec, NULL);
+            } else {
+                if (v.pkt->stream_index == si) avcodec_send_packet(v.dec, v.pkt);
+                av_packet_unref(v.pkt);
+            }
+        }
+        for (;;) {
+            rc = avcodec_receive_frame(v.dec, v.frame);
+            if (rc == AVERROR(EAGAIN)) break;
+            if (rc == AVERROR_EOF) {
+                vctx_close(&v);
+                return ret;
+            }
+            if (rc < 0) {
+                vctx_close(&v);
+                return av_fail(err, PK_ECORRUPT, path, "video decoding failed", rc);
+            }
+            if (index % every == 0) ret = deliver(&v, st, index, max_pixels, fn, ctx, path, err);
+            index++;
+            av_frame_unref(v.frame);
+            if (ret) break;
+        }
+    }
+    vctx_close(&v);
+    return ret;
+}

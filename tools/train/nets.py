@@ -1,0 +1,168 @@
+"""The two networks and their export to platekeeper's model file format.
+
+Both are plain sequences of 2-D convolutions (batch-norm during training,
+folded into the weights on export), ReLU and max-pooling, so the C runtime in
+src/recog/nn.c needs only those three operations.
+
+Model file format (little-endian, see src/recog/model.c, which is the
+authority):
+
+    char     magic[4]  = "PKNN"
+    u32      version   = 1
+    u32      kind        1 = detector, 2 = reader
+    u32      in_c, in_h, in_w      input shape (in_h/in_w 0 = any size)
+    u32      stride      detector: output cell size in input pixels; reader: 0
+    u32      n_alpha     reader: alphabet length (class i+1 is alphabet[i]); else 0
+    char     alphabet[n_alpha]
+    u32      n_layers
+    layers:  u32 type    1 = conv, 2 = maxpool
+             conv:    u32 cin, cout, kh, kw, sh, sw, ph, pw, dh, dw, relu
+                      f32 weight[cout][cin][kh][kw], f32 bias[cout]
+             maxpool: u32 kh, kw, sh, sw
+    u32      fnv1a     FNV-1a 32 of every byte before it
+"""
+
+import struct
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+# (type, params). conv: (cout, kh, kw, sh, sw, ph, pw, dh, dw, bn_relu)
+DETECTOR_SPEC = [
+    ("conv", (12, 3, 3, 2, 2, 1, 1, 1, 1, True)),
+    ("conv", (16, 3, 3, 2, 2, 1, 1, 1, 1, True)),
+    ("conv", (32, 3, 3, 2, 2, 1, 1, 1, 1, True)),
+    ("conv", (32, 3, 3, 1, 1, 1, 1, 1, 1, True)),
+    ("conv", (48, 3, 3, 2, 2, 1, 1, 1, 1, True)),
+    ("conv", (48, 3, 3, 1, 1, 2, 2, 2, 2, True)),
+    ("conv", (48, 3, 3, 1, 1, 4, 4, 4, 4, True)),
+    ("conv", (5, 1, 1, 1, 1, 0, 0, 1, 1, False)),
+]
+DETECTOR_STRIDE = 16
+
+READER_SPEC = [
+    ("conv", (16, 3, 3, 1, 1, 1, 1, 1, 1, True)),
+    ("pool", (2, 2, 2, 2)),
+    ("conv", (32, 3, 3, 1, 1, 1, 1, 1, 1, True)),
+    ("pool", (2, 2, 2, 2)),
+    ("conv", (64, 3, 3, 1, 1, 1, 1, 1, 1, True)),
+    ("conv", (64, 3, 3, 1, 1, 1, 1, 1, 1, True)),
+    ("pool", (2, 1, 2, 1)),
+    ("conv", (96, 4, 1, 1, 1, 0, 0, 1, 1, True)),
+    ("conv", (96, 1, 3, 1, 1, 0, 1, 1, 1, True)),
+    ("conv", (len(ALPHABET) + 1, 1, 1, 1, 1, 0, 0, 1, 1, False)),
+]
+
+
+class SeqNet(nn.Module):
+    def __init__(self, spec, in_c=1):
+        super().__init__()
+        self.spec = spec
+        layers = []
+        c = in_c
+        for t, p in spec:
+            if t == "conv":
+                cout, kh, kw, sh, sw, ph, pw, dh, dw, bnr = p
+                conv = nn.Conv2d(c, cout, (kh, kw), (sh, sw), (ph, pw), (dh, dw), bias=not bnr)
+                if bnr:
+                    layers.append(nn.Sequential(conv, nn.BatchNorm2d(cout), nn.ReLU(inplace=True)))
+                else:
+                    layers.append(conv)
+                c = cout
+            else:
+                kh, kw, sh, sw = p
+                layers.append(nn.MaxPool2d((kh, kw), (sh, sw)))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        # inputs are uint8 grey scaled to [0,1]; normalisation lives in the first conv
+        return self.layers(x)
+
+
+def detector():
+    return SeqNet(DETECTOR_SPEC)
+
+
+def reader():
+    return SeqNet(READER_SPEC)
+
+
+def folded_layers(net):
+    """[(type, params, weight ndarray or None, bias ndarray or None)] with BN folded."""
+    out = []
+    for (t, p), m in zip(net.spec, net.layers):
+        if t == "pool":
+            out.append(("pool", p, None, None))
+            continue
+        if isinstance(m, nn.Sequential):
+            conv, bn = m[0], m[1]
+            w = conv.weight.detach().double()
+            scale = bn.weight.detach().double() / torch.sqrt(bn.running_var.double() + bn.eps)
+            w = w * scale[:, None, None, None]
+            b = bn.bias.detach().double() - bn.running_mean.double() * scale
+            relu = True
+        else:
+            conv = m
+            w = conv.weight.detach().double()
+            b = conv.bias.detach().double()
+            relu = False
+        out.append(("conv", p, w.float().numpy(), b.float().numpy(), relu))
+    return out
+
+
+def fnv1a(data):
+    h = 0x811C9DC5
+    for byte in data:
+        h ^= byte
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def export(net, path, kind, in_h, in_w, stride=0, alphabet=""):
+    body = bytearray()
+    body += b"PKNN"
+    body += struct.pack("<7I", 1, kind, 1, in_h, in_w, stride, len(alphabet))
+    body += alphabet.encode("ascii")
+    layers = folded_layers(net)
+    body += struct.pack("<I", len(layers))
+    cin = 1
+    for L in layers:
+        if L[0] == "pool":
+            body += struct.pack("<5I", 2, *L[1])
+            continue
+        _, p, w, b, relu = L
+        cout, kh, kw, sh, sw, ph, pw, dh, dw, _ = p
+        body += struct.pack("<12I", 1, cin, cout, kh, kw, sh, sw, ph, pw, dh, dw, int(relu))
+        body += np.ascontiguousarray(w, dtype="<f4").tobytes()
+        body += np.ascontiguousarray(b, dtype="<f4").tobytes()
+        cin = cout
+    body += struct.pack("<I", fnv1a(bytes(body)))
+    with open(path, "wb") as f:
+        f.write(bytes(body))
+
+
+def macs(spec, h, w, in_c=1):
+    total = 0
+    c = in_c
+    for t, p in spec:
+        if t == "conv":
+            cout, kh, kw, sh, sw, ph, pw, dh, dw, _ = p
+            h = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+            w = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+            total += h * w * cout * c * kh * kw
+            c = cout
+        else:
+            kh, kw, sh, sw = p
+            h = (h - kh) // sh + 1
+            w = (w - kw) // sw + 1
+    return total, (c, h, w)
+
+
+if __name__ == "__main__":
+    print("detector 512x288", macs(DETECTOR_SPEC, 288, 512))
+    print("reader 32x128", macs(READER_SPEC, 32, 128))
+    print("params det", sum(p.numel() for p in detector().parameters()),
+          "reader", sum(p.numel() for p in reader().parameters()))
