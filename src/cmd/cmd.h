@@ -16,6 +16,7 @@
 
 enum { CMD_OK = 0, CMD_FAIL = 1, CMD_USAGE = 2 };
 
+int cmd_read(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* Shared helpers (src/cmd/common.c). */

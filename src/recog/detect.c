@@ -34,8 +34,8 @@ static int by_score(const void *pa, const void *pb) {
     return (a->score < b->score) - (a->score > b->score);
 }
 
-int recog__detect(const recog__net *det, const recog_image *img, float threshold,
-                  recog__box *boxes, int max, int *n, pk_err *err) {
+int recog__detect(const recog__net *det, const recog_image *img, float threshold, recog__box *boxes,
+                  int max, int *n, pk_err *err) {
     *n = 0;
     int W = img->width, H = img->height;
     double s = (double)DET_LONG_SIDE / (W > H ? W : H);
@@ -45,8 +45,7 @@ int recog__detect(const recog__net *det, const recog_image *img, float threshold
     if (h < 1) h = 1;
     int oc, oh, ow;
     if (recog__net_out_shape(det, h, w, &oc, &oh, &ow) != 0)
-        return pk_err_set(err, PK_EINVAL, "image of %dx%d is too small to search for plates", W,
-                          H);
+        return pk_err_set(err, PK_EINVAL, "image of %dx%d is too small to search for plates", W, H);
     float *in = pk_xmalloc(sizeof(float) * (size_t)w * h);
     recog__resize(img, w, h, in);
     float *out = recog__net_forward(det, in, h, w, &oc, &oh, &ow);
@@ -83,8 +82,8 @@ int recog__detect(const recog__net *det, const recog_image *img, float threshold
                 cap *= 2;
                 cand = pk_xrealloc(cand, sizeof *cand * (size_t)cap);
             }
-            recog__box b = {sigmoid(v), (cx - bw / 2) * fx, (cy - bh / 2) * fy,
-                            (cx + bw / 2) * fx, (cy + bh / 2) * fy};
+            recog__box b = {sigmoid(v), (cx - bw / 2) * fx, (cy - bh / 2) * fy, (cx + bw / 2) * fx,
+                            (cy + bh / 2) * fy};
             b.x0 = fmaxf(b.x0, 0);
             b.y0 = fmaxf(b.y0, 0);
             b.x1 = fminf(b.x1, (float)W);

@@ -20,17 +20,20 @@ static int decode_jpeg(const uint8_t *buf, size_t len, const char *name, long ma
                        recog_image *img, pk_err *err) {
     tjhandle tj = tjInitDecompress();
     if (!tj) return pk_err_set(err, PK_EUNSUPPORTED, "%s: JPEG decoder unavailable", name);
-    int w, h, sub, cs;
+    int w = 0, h = 0, sub = 0, cs = 0;
     if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &sub, &cs) != 0) {
-        int rc = pk_err_set(err, PK_ECORRUPT, "%s: bad JPEG header: %s", name,
-                            tjGetErrorStr2(tj));
+        int rc = pk_err_set(err, PK_ECORRUPT, "%s: bad JPEG header: %s", name, tjGetErrorStr2(tj));
         tjDestroy(tj);
         return rc;
     }
-    if (w <= 0 || h <= 0 || (long long)w * h > max_pixels) {
+    if (w <= 0 || h <= 0) {
         tjDestroy(tj);
-        return pk_err_set(err, PK_ELIMIT, "%s: image is %dx%d, over the limit of %ld pixels",
-                          name, w, h, max_pixels);
+        return pk_err_set(err, PK_ECORRUPT, "%s: bad JPEG header: size %dx%d", name, w, h);
+    }
+    if ((long long)w * h > max_pixels) {
+        tjDestroy(tj);
+        return pk_err_set(err, PK_ELIMIT, "%s: image is %dx%d, over the limit of %ld pixels", name,
+                          w, h, max_pixels);
     }
     img->px = pk_xmalloc((size_t)w * h);
     if (tjDecompress2(tj, buf, (unsigned long)len, img->px, w, w, h, TJPF_GRAY, 0) != 0) {
@@ -73,9 +76,8 @@ static int decode_png(const uint8_t *buf, size_t len, const char *name, long max
     png_color white = {255, 255, 255};
     if (!png_image_finish_read(&pi, &white, img->px, 0, NULL)) {
         int rc = pk_err_set(err, PK_ECORRUPT, "%s: %s PNG data: %s", name,
-                            strstr(pi.message, "end") || strstr(pi.message, "short")
-                                ? "truncated"
-                                : "corrupt",
+                            strstr(pi.message, "end") || strstr(pi.message, "short") ? "truncated"
+                                                                                     : "corrupt",
                             pi.message);
         png_image_free(&pi);
         recog_image_fini(img);
@@ -101,8 +103,7 @@ int recog_image_decode(const void *buf, size_t len, const char *name, long max_p
     if (len >= 8 && memcmp(p, png_sig, 8) == 0)
         return decode_png(p, len, name, max_pixels, img, err);
     if (len < 8)
-        return pk_err_set(err, PK_ECORRUPT, "%s: too short to be an image (%zu bytes)", name,
-                          len);
+        return pk_err_set(err, PK_ECORRUPT, "%s: too short to be an image (%zu bytes)", name, len);
     return pk_err_set(err, PK_EUNSUPPORTED,
                       "%s: not a JPEG or PNG image (content does not match either format)", name);
 }
@@ -122,8 +123,8 @@ int recog_image_load(const char *path, long max_pixels, recog_image *img, pk_err
     }
     if (n > MAX_FILE_BYTES) {
         fclose(f);
-        return pk_err_set(err, PK_ELIMIT, "%s: file is %ld bytes, over the limit of %ld", path,
-                          n, MAX_FILE_BYTES);
+        return pk_err_set(err, PK_ELIMIT, "%s: file is %ld bytes, over the limit of %ld", path, n,
+                          MAX_FILE_BYTES);
     }
     uint8_t *buf = pk_xmalloc(n > 0 ? (size_t)n : 1);
     size_t got = fread(buf, 1, (size_t)n, f);

@@ -49,8 +49,8 @@ int recog__model_parse(const void *buf, size_t len, const char *name, recog__net
     const uint8_t *p = buf;
     if (len < 4 + 8 * 4 + 4 + 4 || memcmp(p, "PKNN", 4) != 0)
         return CORRUPT("%s: not a platekeeper model file (bad magic or too short)", name);
-    uint32_t sum = (uint32_t)p[len - 4] | (uint32_t)p[len - 3] << 8 |
-                   (uint32_t)p[len - 2] << 16 | (uint32_t)p[len - 1] << 24;
+    uint32_t sum = (uint32_t)p[len - 4] | (uint32_t)p[len - 3] << 8 | (uint32_t)p[len - 2] << 16 |
+                   (uint32_t)p[len - 1] << 24;
     if (fnv1a(p, len - 4) != sum)
         return CORRUPT("%s: checksum mismatch (file truncated or damaged)", name);
     rd r = {p, len - 4, 4};
@@ -109,7 +109,8 @@ int recog__model_parse(const void *buf, size_t len, const char *name, recog__net
             size_t n = (size_t)L->cout * L->cin * L->kh * L->kw + (size_t)L->cout;
             nparam += n;
             if (nparam > RECOG__MAX_PARAMS) return CORRUPT("%s: too many parameters", name);
-            if ((r.len - r.off) / 4 < n) return CORRUPT("%s: truncated weights at layer %u", name, i);
+            if ((r.len - r.off) / 4 < n)
+                return CORRUPT("%s: truncated weights at layer %u", name, i);
             r.off += n * 4;
             c = L->cout;
         } else if (t == RECOG__POOL) {

@@ -16,7 +16,7 @@
 #include <cblas.h>
 #endif
 
-double recog__now_ms(void) {
+double recog_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;

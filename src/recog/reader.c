@@ -22,15 +22,15 @@
 #define BEAM_MAX    (RECOG_MAX_TOPN * SEG_CHOICES)
 
 typedef struct choice {
-    char c;    /* 0: drop the segment */
-    float lp;  /* log probability */
+    char c;   /* 0: drop the segment */
+    float lp; /* log probability */
 } choice;
 
 typedef struct hyp {
     char s[RECOG_PLATE_MAX];
     int len;
-    float lp;  /* sum of the choices' log probabilities */
-    int n;     /* choices made (for the geometric mean) */
+    float lp; /* sum of the choices' log probabilities */
+    int n;    /* choices made (for the geometric mean) */
 } hyp;
 
 static int by_lp(const void *pa, const void *pb) {
@@ -84,7 +84,8 @@ int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int 
         int k = 0;
         for (int i = 0; i < 3 && i < C - 1; i++) ch[s][k++] = all[i];
         /* A weak segment may be a spurious character. */
-        if (all[0].lp < logf(0.6f)) ch[s][k++] = (choice){0, logf(fmaxf(1.0f - expf(all[0].lp), 1e-6f))};
+        if (all[0].lp < logf(0.6f))
+            ch[s][k++] = (choice){0, logf(fmaxf(1.0f - expf(all[0].lp), 1e-6f))};
         (void)blank;
         nch[s] = k;
     }
@@ -124,7 +125,7 @@ int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int 
 
 void recog__read_box(const recog__net *rd, const recog_image *img, float x0, float y0, float x1,
                      float y1, int topn, recog_plate *plate) {
-    double t0 = recog__now_ms();
+    double t0 = recog_now_ms();
     float w = x1 - x0, h = y1 - y0;
     float bx0 = x0 - 0.04f * w, bx1 = x1 + 0.04f * w;
     float by0 = y0 - 0.07f * h, by1 = y1 + 0.07f * h;
@@ -163,5 +164,5 @@ void recog__read_box(const recog__net *rd, const recog_image *img, float x0, flo
     plate->corners[1] = (recog_point){x1, y0};
     plate->corners[2] = (recog_point){x1, y1};
     plate->corners[3] = (recog_point){x0, y1};
-    plate->ms = recog__now_ms() - t0;
+    plate->ms = recog_now_ms() - t0;
 }

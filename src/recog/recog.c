@@ -12,9 +12,9 @@
 #define MAX_BOXES         64
 
 struct recog {
-    recog__net det;    /* detector.pkm */
-    recog__net rd;     /* reader.pkm */
-    recog__net rd_eu;  /* reader-eu.pkm, when present */
+    recog__net det;   /* detector.pkm */
+    recog__net rd;    /* reader.pkm */
+    recog__net rd_eu; /* reader-eu.pkm, when present */
     int have_eu;
 };
 
@@ -100,7 +100,7 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
     if (rc) return rc;
     if (!img->px || img->width < 1 || img->height < 1)
         return pk_err_set(err, PK_EINVAL, "empty image");
-    double t0 = recog__now_ms();
+    double t0 = recog_now_ms();
     float th = p->det_threshold > 0 ? p->det_threshold : DEFAULT_THRESHOLD;
     int maxp = p->max_plates ? p->max_plates : 16;
     if (maxp > MAX_BOXES) maxp = MAX_BOXES;
@@ -118,7 +118,7 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
         if (pl->n_cand == 0 || strlen(pl->plate) < 2) continue;
         res->n++;
     }
-    res->ms = recog__now_ms() - t0;
+    res->ms = recog_now_ms() - t0;
     return PK_OK;
 }
 

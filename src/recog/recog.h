@@ -121,6 +121,9 @@ typedef int (*recog_frame_fn)(void *ctx, const recog_image *frame, long index, d
 int recog_video_frames(const char *path, int every, long max_pixels, recog_frame_fn fn, void *ctx,
                        pk_err *err);
 
+/* Monotonic clock in milliseconds, for timing recognition. */
+double recog_now_ms(void);
+
 /* Whether path names a video by its extension (.mp4 .mkv .avi .mov .ts .webm .m4v .mpg .mpeg). */
 int recog_is_video_name(const char *path);
 

@@ -38,30 +38,29 @@ enum { RECOG__KIND_DETECTOR = 1, RECOG__KIND_READER = 2 };
 #define RECOG__MAX_PARAMS   (16 * 1024 * 1024) /* floats in one model */
 
 typedef struct recog__layer {
-    int type;                   /* RECOG__CONV or RECOG__POOL */
-    int cin, cout;              /* channels in and out (pool: equal) */
-    int kh, kw, sh, sw;         /* kernel and stride */
-    int ph, pw, dh, dw;         /* zero padding and dilation (conv only) */
-    int relu;                   /* conv: apply ReLU after the bias */
-    const float *w;             /* conv: [cout][cin*kh*kw], inside the net's blob */
-    const float *b;             /* conv: [cout] */
+    int type;           /* RECOG__CONV or RECOG__POOL */
+    int cin, cout;      /* channels in and out (pool: equal) */
+    int kh, kw, sh, sw; /* kernel and stride */
+    int ph, pw, dh, dw; /* zero padding and dilation (conv only) */
+    int relu;           /* conv: apply ReLU after the bias */
+    const float *w;     /* conv: [cout][cin*kh*kw], inside the net's blob */
+    const float *b;     /* conv: [cout] */
 } recog__layer;
 
 typedef struct recog__net {
-    int kind;                          /* RECOG__KIND_* */
-    int in_c, in_h, in_w;              /* input shape; in_h/in_w 0 = any */
-    int stride;                        /* detector: output cell in input pixels */
-    int n_alpha;                       /* reader: classes are blank + alphabet */
+    int kind;             /* RECOG__KIND_* */
+    int in_c, in_h, in_w; /* input shape; in_h/in_w 0 = any */
+    int stride;           /* detector: output cell in input pixels */
+    int n_alpha;          /* reader: classes are blank + alphabet */
     char alphabet[RECOG__MAX_ALPHA + 1];
     int n_layers;
     recog__layer layers[RECOG__MAX_LAYERS];
-    float *blob;                       /* all weights and biases; owned */
+    float *blob; /* all weights and biases; owned */
 } recog__net;
 
 /* Parses a model file image. name is used in messages. OUT: *net, freed with
  * recog__net_fini. */
-int recog__model_parse(const void *buf, size_t len, const char *name, recog__net *net,
-                       pk_err *err);
+int recog__model_parse(const void *buf, size_t len, const char *name, recog__net *net, pk_err *err);
 
 /* Reads and parses the model file at path. OUT: *net. */
 int recog__model_load(const char *path, recog__net *net, pk_err *err);
@@ -93,8 +92,8 @@ typedef struct recog__box {
 } recog__box;
 
 /* Runs the detector on img. OUT: boxes (at most max), *n. Returns 0 or a PK_E* code. */
-int recog__detect(const recog__net *det, const recog_image *img, float threshold,
-                  recog__box *boxes, int max, int *n, pk_err *err);
+int recog__detect(const recog__net *det, const recog_image *img, float threshold, recog__box *boxes,
+                  int max, int *n, pk_err *err);
 
 /* Reads the box of img with the reader. OUT: *plate (text, confidences, candidates). */
 void recog__read_box(const recog__net *rd, const recog_image *img, float x0, float y0, float x1,
@@ -104,8 +103,5 @@ void recog__read_box(const recog__net *rd, const recog_image *img, float x0, flo
  * readings. OUT: cand (topn slots), returns how many were filled (0 when nothing was read). */
 int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int topn,
                     recog_candidate *cand);
-
-/* Monotonic clock in milliseconds. */
-double recog__now_ms(void);
 
 #endif

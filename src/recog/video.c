@@ -11,7 +11,7 @@
 #include "recog/recog_int.h"
 
 int recog_is_video_name(const char *path) {
-    static const char *ext[] = {".mp4", ".mkv", ".avi", ".mov", ".ts",
+    static const char *ext[] = {".mp4",  ".mkv", ".avi", ".mov", ".ts",
                                 ".webm", ".m4v", ".mpg", ".mpeg"};
     const char *dot = strrchr(path, '.');
     if (!dot) return 0;
@@ -45,8 +45,8 @@ static void vctx_close(vctx *v) {
 }
 
 /* Converts the decoded frame to grey and hands it to fn. */
-static int deliver(vctx *v, AVStream *st, long index, long max_pixels, recog_frame_fn fn,
-                   void *ctx, const char *path, pk_err *err) {
+static int deliver(vctx *v, AVStream *st, long index, long max_pixels, recog_frame_fn fn, void *ctx,
+                   const char *path, pk_err *err) {
     AVFrame *f = v->frame;
     if ((long long)f->width * f->height > max_pixels || f->width <= 0 || f->height <= 0)
         return pk_err_set(err, PK_ELIMIT, "%s: frame of %dx%d is over the limit of %ld pixels",
@@ -62,8 +62,7 @@ static int deliver(vctx *v, AVStream *st, long index, long max_pixels, recog_fra
     if (!v->sws) return pk_err_set(err, PK_EUNSUPPORTED, "%s: unsupported pixel format", path);
     uint8_t *dst[4] = {v->img.px, NULL, NULL, NULL};
     int dst_stride[4] = {f->width, 0, 0, 0};
-    sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst,
-              dst_stride);
+    sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, dst_stride);
     int64_t pts = f->best_effort_timestamp;
     double ms = pts == AV_NOPTS_VALUE ? -1.0 : (double)pts * av_q2d(st->time_base) * 1000.0;
     return fn(ctx, &v->img, index, ms);
@@ -76,8 +75,9 @@ int recog_video_frames(const char *path, int every, long max_pixels, recog_frame
     vctx v;
     memset(&v, 0, sizeof v);
     int rc = avformat_open_input(&v.fmt, path, NULL, NULL);
-    if (rc < 0) return av_fail(err, rc == AVERROR(ENOENT) ? PK_EIO : PK_EUNSUPPORTED, path,
-                               "cannot open as video", rc);
+    if (rc < 0)
+        return av_fail(err, rc == AVERROR(ENOENT) ? PK_EIO : PK_EUNSUPPORTED, path,
+                       "cannot open as video", rc);
     rc = avformat_find_stream_info(v.fmt, NULL);
     if (rc < 0) {
         vctx_close(&v);

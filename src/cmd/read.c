@@ -1,0 +1,270 @@
+/*
+ * read.c: `platekeeper read [-j] [-n TOPN] [-c us|eu] IMAGE|VIDEO...`: recognise plates in
+ * images and video files. With -j, one OpenALPR-style JSON object per image (per sampled frame
+ * for video), as `alpr -j` prints, plus "file" (and "frame", "frame_time_ms" for video).
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "recog/recog.h"
+
+typedef struct read_ctx {
+    const recog *eng;
+    recog_params params;
+    int json;
+    int crop; /* --crop: each image is a plate crop, detection skipped */
+    const char *file;
+    int failed;
+} read_ctx;
+
+static void usage_text(FILE *f) {
+    fprintf(f,
+            "usage: platekeeper read [-j] [-n TOPN] [-c us|eu] [--models DIR] [--every N]\n"
+            "                        [--max-pixels N] [--threshold T] IMAGE|VIDEO...\n"
+            "  -j             print OpenALPR-compatible JSON, one object per image or frame\n"
+            "  -n TOPN        alternative readings per plate (1-%d, default 10)\n"
+            "  -c us|eu       plate conventions (default us)\n"
+            "  --models DIR   model directory (default $PLATEKEEPER_MODELS, ./models, or the\n"
+            "                 models/ beside the binary's build directory)\n"
+            "  --every N      for video, read every Nth frame (default 10)\n"
+            "  --max-pixels N refuse images larger than N pixels (default %d)\n"
+            "  --threshold T  detector score needed, 0-1 (default: the model's)\n"
+            "  --crop         each image is one plate already cut out: read it, skip detection\n"
+            "  --timings      print the model load time on stderr (model_load_ms=N)\n",
+            RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF);
+}
+
+static int is_dir(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The model directory when --models is not given. OUT: buf. */
+static void default_models(char *buf, size_t n) {
+    const char *env = getenv("PLATEKEEPER_MODELS");
+    if (env && *env) {
+        snprintf(buf, n, "%s", env);
+        return;
+    }
+    if (is_dir("models")) {
+        snprintf(buf, n, "models");
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        snprintf(buf, n, "%s/../models", exe);
+        return;
+    }
+    snprintf(buf, n, "models");
+}
+
+static json_t *plate_json(const recog_plate *p, int index, int topn) {
+    json_t *o = json_object();
+    json_object_set_new(o, "plate", json_string(p->plate));
+    json_object_set_new(o, "confidence", json_real(p->confidence));
+    json_object_set_new(o, "matches_template", json_integer(0));
+    json_object_set_new(o, "plate_index", json_integer(index));
+    json_object_set_new(o, "region", json_string(""));
+    json_object_set_new(o, "region_confidence", json_integer(0));
+    json_object_set_new(o, "processing_time_ms", json_real(p->ms));
+    json_object_set_new(o, "requested_topn", json_integer(topn));
+    json_t *co = json_array();
+    for (int k = 0; k < 4; k++)
+        json_array_append_new(co, json_pack("{s:i,s:i}", "x", (int)(p->corners[k].x + 0.5f), "y",
+                                            (int)(p->corners[k].y + 0.5f)));
+    json_object_set_new(o, "coordinates", co);
+    json_t *ca = json_array();
+    for (int k = 0; k < p->n_cand; k++)
+        json_array_append_new(ca,
+                              json_pack("{s:s,s:f,s:i}", "plate", p->cand[k].plate, "confidence",
+                                        (double)p->cand[k].confidence, "matches_template", 0));
+    json_object_set_new(o, "candidates", ca);
+    return o;
+}
+
+static void print_result(read_ctx *c, const recog_image *img, const recog_result *res, long frame,
+                         double frame_ms) {
+    if (c->json) {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        json_t *o = json_object();
+        json_object_set_new(o, "version", json_integer(2));
+        json_object_set_new(o, "data_type", json_string("alpr_results"));
+        json_object_set_new(o, "epoch_time",
+                            json_integer((json_int_t)tv.tv_sec * 1000 + tv.tv_usec / 1000));
+        json_object_set_new(o, "img_width", json_integer(img->width));
+        json_object_set_new(o, "img_height", json_integer(img->height));
+        json_object_set_new(o, "processing_time_ms", json_real(res->ms));
+        json_object_set_new(o, "regions_of_interest", json_array());
+        json_t *rs = json_array();
+        for (int i = 0; i < res->n; i++)
+            json_array_append_new(rs, plate_json(&res->plates[i], i, c->params.topn));
+        json_object_set_new(o, "results", rs);
+        json_object_set_new(o, "file", json_string(c->file));
+        if (frame >= 0) {
+            json_object_set_new(o, "frame", json_integer(frame));
+            json_object_set_new(o, "frame_time_ms", json_real(frame_ms));
+        }
+        json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(o);
+        return;
+    }
+    if (frame >= 0)
+        printf("%s frame %ld (%.0f ms): %dx%d, %.1f ms, %d plate%s\n", c->file, frame, frame_ms,
+               img->width, img->height, res->ms, res->n, res->n == 1 ? "" : "s");
+    else
+        printf("%s: %dx%d, %.1f ms, %d plate%s\n", c->file, img->width, img->height, res->ms,
+               res->n, res->n == 1 ? "" : "s");
+    for (int i = 0; i < res->n; i++) {
+        const recog_plate *p = &res->plates[i];
+        printf("  %-10s %5.1f%%  at %d,%d %dx%d ", p->plate, p->confidence, (int)p->corners[0].x,
+               (int)p->corners[0].y, (int)(p->corners[2].x - p->corners[0].x),
+               (int)(p->corners[2].y - p->corners[0].y));
+        for (int k = 1; k < p->n_cand && k < 5; k++)
+            printf("%s%s %.1f", k == 1 ? " also " : ", ", p->cand[k].plate, p->cand[k].confidence);
+        printf("\n");
+    }
+}
+
+/* --crop: the whole image is the plate. OUT: *res (one plate, or none when nothing was read). */
+static int read_crop(read_ctx *c, const recog_image *img, recog_result *res, pk_err *err) {
+    memset(res, 0, sizeof *res);
+    res->plates = pk_xcalloc(1, sizeof *res->plates);
+    int rc = recog_read_crop(c->eng, img, &c->params, &res->plates[0], err);
+    if (rc) return rc;
+    res->ms = res->plates[0].ms;
+    res->n = res->plates[0].n_cand > 0;
+    return PK_OK;
+}
+
+static int run_image(read_ctx *c, const recog_image *img, long frame, double frame_ms) {
+    recog_result res;
+    pk_err err;
+    pk_err_clear(&err);
+    int rc =
+        c->crop ? read_crop(c, img, &res, &err) : recog_run(c->eng, img, &c->params, &res, &err);
+    if (rc) {
+        fprintf(stderr, "platekeeper read: %s: %s\n", c->file, err.msg);
+        c->failed = 1;
+        recog_result_fini(&res);
+        return 0; /* go on with the next frame or file */
+    }
+    print_result(c, img, &res, frame, frame_ms);
+    recog_result_fini(&res);
+    return 0;
+}
+
+static int on_frame(void *ctx, const recog_image *frame, long index, double time_ms) {
+    return run_image(ctx, frame, index, time_ms);
+}
+
+int cmd_read(int argc, char **argv) {
+    static const struct option longopts[] = {{"models", required_argument, NULL, 'm'},
+                                             {"every", required_argument, NULL, 'e'},
+                                             {"max-pixels", required_argument, NULL, 'p'},
+                                             {"threshold", required_argument, NULL, 't'},
+                                             {"crop", no_argument, NULL, 'C'},
+                                             {"timings", no_argument, NULL, 'T'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    read_ctx c;
+    memset(&c, 0, sizeof c);
+    recog_params_init(&c.params);
+    char models[PATH_MAX] = "";
+    long every = 10, max_pixels = RECOG_MAX_PIXELS_DEF;
+    int opt, timings = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "jn:c:h", longopts, NULL)) != -1) {
+        char *end = NULL;
+        switch (opt) {
+        case 'j':
+            c.json = 1;
+            break;
+        case 'n':
+            c.params.topn = (int)strtol(optarg, &end, 10);
+            if (*end || c.params.topn < 1 || c.params.topn > RECOG_MAX_TOPN)
+                return cmd_usage("read", "-n: must be a number from 1 to %d", RECOG_MAX_TOPN);
+            break;
+        case 'c':
+            if (!strcmp(optarg, "us"))
+                c.params.country = RECOG_US;
+            else if (!strcmp(optarg, "eu"))
+                c.params.country = RECOG_EU;
+            else
+                return cmd_usage("read", "-c: must be us or eu, not '%s'", optarg);
+            break;
+        case 'm':
+            snprintf(models, sizeof models, "%s", optarg);
+            break;
+        case 'e':
+            every = strtol(optarg, &end, 10);
+            if (*end || every < 1) return cmd_usage("read", "--every: must be a number >= 1");
+            break;
+        case 'p':
+            max_pixels = strtol(optarg, &end, 10);
+            if (*end || max_pixels < 1) return cmd_usage("read", "--max-pixels: must be >= 1");
+            break;
+        case 't':
+            c.params.det_threshold = strtof(optarg, &end);
+            if (*end || c.params.det_threshold <= 0 || c.params.det_threshold >= 1)
+                return cmd_usage("read", "--threshold: must be between 0 and 1");
+            break;
+        case 'C':
+            c.crop = 1;
+            break;
+        case 'T':
+            timings = 1;
+            break;
+        case 'h':
+            usage_text(stdout);
+            return CMD_OK;
+        default:
+            usage_text(stderr);
+            return CMD_USAGE;
+        }
+    }
+    if (optind >= argc) return cmd_usage("read", "no IMAGE or VIDEO given");
+    if (!models[0]) default_models(models, sizeof models);
+    recog *eng;
+    pk_err err;
+    pk_err_clear(&err);
+    double t0 = recog_now_ms();
+    if (recog_open(models, &eng, &err)) return cmd_fail("read", &err);
+    if (timings) fprintf(stderr, "model_load_ms=%.2f\n", recog_now_ms() - t0);
+    c.eng = eng;
+    for (int i = optind; i < argc; i++) {
+        c.file = argv[i];
+        pk_err_clear(&err);
+        if (recog_is_video_name(argv[i])) {
+            if (recog_video_frames(argv[i], (int)every, max_pixels, on_frame, &c, &err)) {
+                fprintf(stderr, "platekeeper read: %s\n", err.msg);
+                c.failed = 1;
+            }
+            continue;
+        }
+        recog_image img;
+        if (recog_image_load(argv[i], max_pixels, &img, &err)) {
+            fprintf(stderr, "platekeeper read: %s\n", err.msg);
+            c.failed = 1;
+            continue;
+        }
+        run_image(&c, &img, -1, 0);
+        recog_image_fini(&img);
+    }
+    fflush(stdout);
+    recog_free(eng);
+    return c.failed ? CMD_FAIL : CMD_OK;
+}

@@ -1,0 +1,216 @@
+/* recog: image loading (good and bad files), model files (good, truncated, damaged), CTC
+ * decoding, the engine on plate-free input. */
+#include "testutil.h"
+
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <turbojpeg.h>
+
+#include "recog/recog.h"
+#include "recog/recog_int.h"
+
+static const char *root(void) {
+    const char *r = getenv("PK_ROOT");
+    return r && *r ? r : ".";
+}
+
+static void models_dir(char *buf, size_t n) {
+    snprintf(buf, n, "%s/models", root());
+}
+
+/* A w x h grey test pattern as JPEG. OUT: *len; the caller frees with tjFree. */
+static unsigned char *make_jpeg(int w, int h, unsigned long *len) {
+    unsigned char *px = malloc((size_t)w * h);
+    for (int i = 0; i < w * h; i++) px[i] = (unsigned char)((i % w) * 255 / w);
+    tjhandle tj = tjInitCompress();
+    unsigned char *out = NULL;
+    *len = 0;
+    assert_int_equal(tjCompress2(tj, px, w, w, h, TJPF_GRAY, &out, len, TJSAMP_GRAY, 90, 0), 0);
+    tjDestroy(tj);
+    free(px);
+    return out;
+}
+
+/* A w x h grey PNG. OUT: *len; the caller frees. */
+static unsigned char *make_png(int w, int h, size_t *len) {
+    unsigned char *px = malloc((size_t)w * h);
+    for (int i = 0; i < w * h; i++) px[i] = (unsigned char)(i * 7);
+    png_image pi;
+    memset(&pi, 0, sizeof pi);
+    pi.version = PNG_IMAGE_VERSION;
+    pi.width = (png_uint_32)w;
+    pi.height = (png_uint_32)h;
+    pi.format = PNG_FORMAT_GRAY;
+    png_alloc_size_t n = 0;
+    assert_true(png_image_write_to_memory(&pi, NULL, &n, 0, px, 0, NULL));
+    unsigned char *out = malloc(n);
+    assert_true(png_image_write_to_memory(&pi, out, &n, 0, px, 0, NULL));
+    free(px);
+    *len = n;
+    return out;
+}
+
+static void test_image_jpeg(void **state) {
+    (void)state;
+    unsigned long len;
+    unsigned char *j = make_jpeg(64, 48, &len);
+    recog_image img;
+    pk_err err;
+    assert_int_equal(recog_image_decode(j, len, "a.jpg", 0, &img, &err), PK_OK);
+    assert_int_equal(img.width, 64);
+    assert_int_equal(img.height, 48);
+    assert_true(img.px[63] > 200 && img.px[0] < 30);
+    recog_image_fini(&img);
+    /* Over the pixel limit: refused before decoding. */
+    assert_int_equal(recog_image_decode(j, len, "a.jpg", 1000, &img, &err), PK_ELIMIT);
+    assert_non_null(strstr(err.msg, "a.jpg"));
+    assert_non_null(strstr(err.msg, "64x48"));
+    /* Truncated. */
+    assert_int_equal(recog_image_decode(j, len / 2, "half.jpg", 0, &img, &err), PK_ECORRUPT);
+    assert_non_null(strstr(err.msg, "half.jpg"));
+    assert_null(img.px);
+    /* Only the header left. */
+    int rc = recog_image_decode(j, 20, "hdr.jpg", 0, &img, &err);
+    if (rc != PK_ECORRUPT) fail_msg("%d %s", rc, err.msg);
+    tjFree(j);
+}
+
+static void test_image_png(void **state) {
+    (void)state;
+    size_t len;
+    unsigned char *p = make_png(40, 30, &len);
+    recog_image img;
+    pk_err err;
+    assert_int_equal(recog_image_decode(p, len, "a.png", 0, &img, &err), PK_OK);
+    assert_int_equal(img.width, 40);
+    assert_int_equal(img.height, 30);
+    assert_int_equal(img.px[1], 7);
+    recog_image_fini(&img);
+    assert_int_equal(recog_image_decode(p, len - 30, "cut.png", 0, &img, &err), PK_ECORRUPT);
+    assert_non_null(strstr(err.msg, "cut.png"));
+    assert_int_equal(recog_image_decode(p, len, "a.png", 100, &img, &err), PK_ELIMIT);
+    free(p);
+}
+
+static void test_image_bad(void **state) {
+    (void)state;
+    recog_image img;
+    pk_err err;
+    assert_int_equal(recog_image_decode("", 0, "zero.jpg", 0, &img, &err), PK_EINVAL);
+    assert_non_null(strstr(err.msg, "zero.jpg"));
+    assert_non_null(strstr(err.msg, "empty"));
+    const char text[] = "this is a text file named like an image";
+    assert_int_equal(recog_image_decode(text, sizeof text, "text.jpg", 0, &img, &err),
+                     PK_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "not a JPEG or PNG"));
+    assert_int_equal(recog_image_load("/nonexistent/x.jpg", 0, &img, &err), PK_EIO);
+    assert_non_null(strstr(err.msg, "/nonexistent/x.jpg"));
+    /* A directory is not an image. */
+    assert_int_not_equal(recog_image_load("/", 0, &img, &err), PK_OK);
+    recog_image_fini(&img);
+    recog_image_fini(NULL);
+}
+
+/* Reads a whole file. OUT: *len; the caller frees. */
+static unsigned char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)n);
+    *len = fread(b, 1, (size_t)n, f);
+    fclose(f);
+    return b;
+}
+
+static void test_model_files(void **state) {
+    (void)state;
+    char dir[1024], path[1100];
+    models_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/reader.pkm", dir);
+    size_t len = 0;
+    unsigned char *b = slurp(path, &len);
+    assert_non_null(b);
+    recog__net net;
+    pk_err err;
+    assert_int_equal(recog__model_parse(b, len, "reader.pkm", &net, &err), PK_OK);
+    assert_int_equal(net.kind, RECOG__KIND_READER);
+    assert_int_equal(net.n_alpha, 36);
+    recog__net_fini(&net);
+    /* Every truncation is refused. */
+    for (size_t cut = 0; cut < len; cut += len / 97 + 1) {
+        assert_int_equal(recog__model_parse(b, cut, "cut.pkm", &net, &err), PK_ECORRUPT);
+        assert_non_null(strstr(err.msg, "cut.pkm"));
+    }
+    /* A flipped byte anywhere is refused (checksum or field checks). */
+    for (size_t at = 0; at < len; at += len / 53 + 1) {
+        b[at] ^= 0x40;
+        assert_int_equal(recog__model_parse(b, len, "bad.pkm", &net, &err), PK_ECORRUPT);
+        b[at] ^= 0x40;
+    }
+    free(b);
+    assert_int_equal(recog__model_load("/nonexistent.pkm", &net, &err), PK_EIO);
+    recog *r;
+    assert_int_equal(recog_open("/nonexistent-dir", &r, &err), PK_EIO);
+    assert_null(r);
+}
+
+static void test_ctc(void **state) {
+    (void)state;
+    /* T=6, C=4 (blank, A, B, C): path A A - B - C, with C unsure between C and B. */
+    float p[6][4] = {{0.05f, 0.9f, 0.03f, 0.02f}, {0.1f, 0.85f, 0.03f, 0.02f},
+                     {0.9f, 0.05f, 0.03f, 0.02f}, {0.05f, 0.05f, 0.88f, 0.02f},
+                     {0.9f, 0.05f, 0.03f, 0.02f}, {0.1f, 0.05f, 0.3f, 0.55f}};
+    recog_candidate c[5];
+    int n = recog__ctc_topn(&p[0][0], 6, 4, "ABC", 5, c);
+    assert_true(n >= 3);
+    assert_string_equal(c[0].plate, "ABC");
+    assert_string_equal(c[1].plate, "AB"); /* the weak last character dropped */
+    assert_string_equal(c[2].plate, "ABB");
+    assert_true(c[0].confidence > c[1].confidence);
+    assert_true(c[0].confidence <= 100.0f && c[0].confidence > 50.0f);
+    /* All blank: nothing read. */
+    float z[3][4] = {{1, 0, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0}};
+    assert_int_equal(recog__ctc_topn(&z[0][0], 3, 4, "ABC", 5, c), 0);
+}
+
+static void test_engine_blank(void **state) {
+    (void)state;
+    char dir[1024];
+    models_dir(dir, sizeof dir);
+    recog *r;
+    pk_err err;
+    assert_int_equal(recog_open(dir, &r, &err), PK_OK);
+    recog_image img = {640, 360, calloc(640 * 360, 1)};
+    memset(img.px, 128, 640 * 360);
+    recog_params p;
+    recog_params_init(&p);
+    recog_result res;
+    assert_int_equal(recog_run(r, &img, &p, &res, &err), PK_OK);
+    assert_int_equal(res.n, 0);
+    recog_result_fini(&res);
+    /* Tiny images are refused or read without crashing. */
+    recog_image tiny = {3, 2, img.px};
+    int rc = recog_run(r, &tiny, &p, &res, &err);
+    assert_true(rc == PK_OK || rc == PK_EINVAL);
+    recog_result_fini(&res);
+    recog_plate pl;
+    assert_int_equal(recog_read_crop(r, &tiny, &p, &pl, &err), PK_OK);
+    p.topn = 0;
+    assert_int_equal(recog_run(r, &img, &p, &res, &err), PK_EINVAL);
+    free(img.px);
+    recog_free(r);
+    recog_free(NULL);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_image_jpeg), cmocka_unit_test(test_image_png),
+        cmocka_unit_test(test_image_bad),  cmocka_unit_test(test_model_files),
+        cmocka_unit_test(test_ctc),        cmocka_unit_test(test_engine_blank),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

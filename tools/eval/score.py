@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Scores `platekeeper read -j` against the labelled benchmark images (make bench-recog).
+
+    score.py [--bin build/platekeeper] [--data ../shared/data] [--models models] [--quick]
+
+Runs the binary on one core (taskset -c 0, OPENBLAS_NUM_THREADS=1) and prints:
+  - US and EU scenes (openalpr-benchmarks/endtoend): top-1 (some plate read in the image equals
+    the label exactly), top-5 (the label is among the first 5 candidates of some plate), found
+    (some plate box overlaps the labelled box with IoU > 0.4), median processing_time_ms for the
+    1280x720 scenes and for all;
+  - the US crops (seg_and_ocr, detection skipped with --crop): top-1 on the validation half
+    (crc32(file name) odd, never trained on) and on all 751 (the other half was used, augmented,
+    in training the reader);
+  - background images: the share with no plate reported, on the held-out tenth (index % 10 == 0,
+    never trained on) and on all;
+  - model load time.
+Only the standard library is needed.
+"""
+
+import argparse
+import csv
+import glob
+import json
+import os
+import statistics
+import subprocess
+import sys
+import zlib
+
+
+def run(binary, models, args, files, env):
+    cmd = ["taskset", "-c", "0", binary, "read", "-j", "-n", "5", "--models", models] + args + files
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    out = {}
+    for line in p.stdout.splitlines():
+        o = json.loads(line)
+        out[o["file"]] = o
+    return out, p.stderr
+
+
+def iou(a, b):
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / u if u > 0 else 0
+
+
+def scenes(binary, models, data, region, env):
+    d = os.path.join(data, "openalpr-benchmarks/endtoend", region)
+    labels = {}
+    for t in sorted(glob.glob(os.path.join(d, "*.txt"))):
+        parts = open(t).read().strip().split("\t")
+        if len(parts) < 6:
+            continue
+        img = os.path.join(d, parts[0])
+        if not os.path.exists(img):
+            cands = [p for p in glob.glob(t[:-4] + ".*") if not p.endswith(".txt")]
+            if not cands:
+                continue
+            img = cands[0]
+        x, y, w, h = (float(v) for v in parts[1:5])
+        labels[img] = (parts[5].strip().upper(), (x, y, x + w, y + h))
+    res, err = run(binary, models, ["-c", region], list(labels), env)
+    top1 = top5 = found = 0
+    times, times720 = [], []
+    misses = []
+    for img, (plate, box) in labels.items():
+        o = res.get(img)
+        if o is None:
+            misses.append((img, plate, "ERROR"))
+            continue
+        times.append(o["processing_time_ms"])
+        if (o["img_width"], o["img_height"]) == (1280, 720):
+            times720.append(o["processing_time_ms"])
+        rs = o["results"]
+        got1 = any(r["plate"] == plate for r in rs)
+        got5 = any(plate in [c["plate"] for c in r["candidates"][:5]] for r in rs)
+        f = any(iou(box, (r["coordinates"][0]["x"], r["coordinates"][0]["y"],
+                          r["coordinates"][2]["x"], r["coordinates"][2]["y"])) > 0.4 for r in rs)
+        top1 += got1
+        top5 += got5
+        found += f
+        if not got1:
+            misses.append((os.path.basename(img), plate, ",".join(r["plate"] for r in rs) or "-"))
+    n = len(labels)
+    return {"n": n, "top1": top1 / n, "top5": top5 / n, "found": found / n,
+            "median_ms": statistics.median(times) if times else float("nan"),
+            "median_ms_1280x720": statistics.median(times720) if times720 else float("nan"),
+            "n_1280x720": len(times720), "misses": misses, "stderr": err}
+
+
+def crops(binary, models, data, env):
+    d = os.path.join(data, "openalpr-benchmarks/seg_and_ocr")
+    labels = {}
+    with open(os.path.join(d, "groundtruth.csv")) as f:
+        for row in csv.reader(f):
+            if len(row) >= 3:
+                labels[os.path.join(d, "usimages", row[0])] = (row[2].strip().upper(),
+                                                               zlib.crc32(row[0].encode()) % 2)
+    res, err = run(binary, models, ["--crop"], list(labels), env)
+    ok = {0: 0, 1: 0}
+    cnt = {0: 0, 1: 0}
+    ok5 = 0
+    times = []
+    for img, (plate, half) in labels.items():
+        o = res.get(img)
+        cnt[half] += 1
+        if not o or not o["results"]:
+            continue
+        r = o["results"][0]
+        times.append(o["processing_time_ms"])
+        ok[half] += r["plate"] == plate
+        ok5 += plate in [c["plate"] for c in r["candidates"][:5]]
+    return {"val_top1": ok[1] / max(1, cnt[1]), "n_val": cnt[1],
+            "all_top1": (ok[0] + ok[1]) / max(1, len(labels)), "n": len(labels),
+            "all_top5": ok5 / max(1, len(labels)),
+            "median_ms": statistics.median(times) if times else float("nan")}
+
+
+def backgrounds(binary, models, data, env):
+    files = sorted(glob.glob(os.path.join(data, "backgrounds", "*.jpg")))
+    res, _ = run(binary, models, [], files, env)
+    clean_val = clean_all = 0
+    n_val = 0
+    for i, f in enumerate(files):
+        o = res.get(f)
+        clean = o is not None and not o["results"]
+        clean_all += clean
+        if i % 10 == 0:
+            n_val += 1
+            clean_val += clean
+    return {"clean_val": clean_val / max(1, n_val), "n_val": n_val,
+            "clean_all": clean_all / max(1, len(files)), "n": len(files)}
+
+
+def load_time(binary, models, env):
+    best = float("inf")
+    for _ in range(5):
+        p = subprocess.run(["taskset", "-c", "0", binary, "read", "--models", models, "--timings",
+                            "/dev/null"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                           text=True)
+        for line in p.stderr.splitlines():
+            if line.startswith("model_load_ms="):
+                best = min(best, float(line.split("=")[1]))
+    return best
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default="build/platekeeper")
+    ap.add_argument("--data", default="../shared/data")
+    ap.add_argument("--models", default="models")
+    ap.add_argument("--misses", action="store_true", help="list the misread scenes")
+    a = ap.parse_args()
+    if not os.path.isdir(os.path.join(a.data, "openalpr-benchmarks")):
+        print(f"bench-recog: no labelled data at {a.data}; skipped")
+        return 0
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    us = scenes(a.bin, a.models, a.data, "us", env)
+    eu = scenes(a.bin, a.models, a.data, "eu", env)
+    cr = crops(a.bin, a.models, a.data, env)
+    bg = backgrounds(a.bin, a.models, a.data, env)
+    lt = load_time(a.bin, a.models, env)
+    print("plate recognition (one core)                 goal     measured")
+    print(f"US scenes top-1 ({us['n']})                       >= 90%    {us['top1'] * 100:5.1f}%")
+    print(f"US scenes top-5                               >= 95%    {us['top5'] * 100:5.1f}%")
+    print(f"US scenes plate found (IoU > 0.4)                       {us['found'] * 100:5.1f}%")
+    print(f"EU scenes top-1 ({eu['n']}, -c eu)                >= 90%    {eu['top1'] * 100:5.1f}%")
+    print(f"EU scenes top-5 / found                                 {eu['top5'] * 100:5.1f}% / "
+          f"{eu['found'] * 100:.1f}%")
+    print(f"US crops top-1, validation half ({cr['n_val']})       >= 95%    {cr['val_top1'] * 100:5.1f}%")
+    print(f"US crops top-1 / top-5, all {cr['n']} (half trained on)    {cr['all_top1'] * 100:5.1f}% / "
+          f"{cr['all_top5'] * 100:.1f}%")
+    print(f"median ms per 1280x720 scene ({us['n_1280x720']} US)        <= 25     "
+          f"{us['median_ms_1280x720']:5.1f}")
+    print(f"median ms per scene, US / EU / crop                     {us['median_ms']:.1f} / "
+          f"{eu['median_ms']:.1f} / {cr['median_ms']:.1f}")
+    print(f"model load ms                                 <= 50     {lt:5.1f}")
+    print(f"backgrounds with no plate, held-out ({bg['n_val']})    >= 95%    {bg['clean_val'] * 100:5.1f}%")
+    print(f"backgrounds with no plate, all ({bg['n']})                   {bg['clean_all'] * 100:5.1f}%")
+    if a.misses:
+        for name, m in (("US", us), ("EU", eu)):
+            for img, want, got in m["misses"]:
+                print(f"  {name} miss {img}: want {want} got {got}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Writes the trained networks as platekeeper model files, and the C-vs-PyTorch fixture.
+
+    export.py --detector work/detector.pt --reader work/reader.pt --models ../../models \
+              --fixture ../../tests/unit/fixtures/recog
+
+The fixture holds, for each model, a fixed pseudo-random input and PyTorch's output for it
+(eval mode, batch-norm as trained, not folded), so tests/unit/test_recog_nn.c can check that
+the C runtime, on the exported file, gives the same numbers. Format of each .bin: u32 c, h, w,
+then c*h*w float32, little-endian.
+"""
+
+import argparse
+import os
+import struct
+
+import numpy as np
+import torch
+
+import nets
+
+
+def write_tensor(path, a):
+    a = np.asarray(a, dtype="<f4")
+    c, h, w = a.shape
+    with open(path, "wb") as f:
+        f.write(struct.pack("<3I", c, h, w))
+        f.write(a.tobytes())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--detector", required=True)
+    ap.add_argument("--reader", required=True)
+    ap.add_argument("--models", required=True)
+    ap.add_argument("--fixture", required=True)
+    a = ap.parse_args()
+    os.makedirs(a.models, exist_ok=True)
+    os.makedirs(a.fixture, exist_ok=True)
+    det = nets.detector()
+    det.load_state_dict(torch.load(a.detector))
+    det.eval()
+    rd = nets.reader()
+    rd.load_state_dict(torch.load(a.reader))
+    rd.eval()
+    nets.export(det, os.path.join(a.models, "detector.pkm"), 1, 0, 0, stride=nets.DETECTOR_STRIDE)
+    nets.export(rd, os.path.join(a.models, "reader.pkm"), 2, 32, 128, alphabet=nets.ALPHABET)
+    rng = np.random.default_rng(12345)
+    # smooth-ish inputs in [0,1], like images
+    for name, net, shape in (("detector", det, (1, 72, 120)), ("reader", rd, (1, 32, 128))):
+        x = rng.random(shape).astype(np.float32)
+        x = (x + np.roll(x, 1, 1) + np.roll(x, 1, 2)) / 3
+        with torch.no_grad():
+            y = net(torch.from_numpy(x)[None])[0].numpy()
+        write_tensor(os.path.join(a.fixture, f"{name}_in.bin"), x)
+        write_tensor(os.path.join(a.fixture, f"{name}_out.bin"), y)
+        print(name, "out", y.shape, "max |y|", float(np.abs(y).max()))
+    print("exported to", a.models)
+
+
+if __name__ == "__main__":
+    main()
