@@ -12,6 +12,7 @@ typedef struct command {
 
 /* Keep this table sorted by name. */
 static const command commands[] = {
+    {"init", cmd_init, "create a data directory and its first administrator"},
     {"read", cmd_read, "recognise plates in images and video"},
     {"version", cmd_version, "print the version"},
 };

@@ -10,8 +10,20 @@
  * which writes the access-log entry; only after that succeeds may data be returned. A grant
  * records exactly one entry.
  *
- * IMPLEMENTATION STATUS: interface fixed by the lead; the server/access work (issue 3) implements
- * and extends it (sessions, unit keys, lockout, password rules, training refreshers...).
+ * Accounts (DESIGN.md §1, issue 3 items 2-4): passwords are argon2id strings (libsodium), never
+ * stored or logged in clear; 5 failed logins in a row lock the account for 10 minutes; an account
+ * unused for 90 days is suspended (lazily at login and by access_sweep_inactive); a separated
+ * account can never log in again; reactivation needs current training. A user without current
+ * training may log in (to learn they must train) but every grant is refused with PK_ETRAINING.
+ * Limits are settings (access_settings_json lists them with their values).
+ *
+ * Errors from login and session checks: PK_EAUTH for a wrong username, password, unknown or
+ * expired token (answer 401); PK_EDENIED for a locked, suspended or separated account (403).
+ *
+ * Test-only: the environment variable PLATEKEEPER_TEST_FAST_PWHASH=1 makes new password hashes
+ * use libsodium's minimum argon2id cost so that test suites stay fast. Never set it in
+ * production; the default cost is OPSLIMIT_INTERACTIVE / MEMLIMIT_INTERACTIVE (64 MiB), and a
+ * login with a weaker stored hash re-hashes the password at the current cost.
  */
 #ifndef PK_ACCESS_ACCESS_H
 #define PK_ACCESS_ACCESS_H
@@ -130,5 +142,115 @@ const char *access_grant_case(const access_grant *g);
 
 /* Frees the grant (NULL is fine). */
 void access_grant_free(access_grant *g);
+
+/* ---- added by the access work (issue 3) ---- */
+
+/* The action name a grant logs under: "search", "read.view", "alerts.view", "records.export",
+ * "records.share"; NULL when unknown. */
+const char *access_action_name(access_action a);
+/* Whether role r may be granted action a (the role matrix; auditors never get read data). */
+int access_role_allows(access_role r, access_action a);
+
+/* access_login with a clock (NULL: wall clock), for lockout and inactivity tests. */
+int access_login_at(store *st, const char *username, const char *password, const char *client,
+                    const pk_clock *clock, access_user *out, pk_err *err);
+
+/* Password rules: at least 12 characters (at most 256), not the username (in any case), not on
+ * the embedded list of common passwords. PK_EINVAL with the reason ("password: ..."). */
+int access_password_check(const char *username, const char *password, pk_err *err);
+/* Writes a random password of ACCESS_PASSWORD_GEN characters (letters and digits, no 0/O/1/l/I)
+ * and a NUL into buf. */
+#define ACCESS_PASSWORD_GEN 20
+void access_password_generate(char buf[ACCESS_PASSWORD_GEN + 1]);
+/* The user changes their own password: old must verify, new must follow the rules. Ends the
+ * user's other sessions (keep_token, the caller's own, stays; may be NULL). Logged. */
+int access_password_change(store *st, const char *username, const char *old_password,
+                           const char *new_password, const char *keep_token, const char *client,
+                           pk_err *err);
+/* An administrator sets a new password (rules apply); ends all the user's sessions, clears a
+ * lockout. Logged as "user.password_reset" by `by`. */
+int access_password_reset(store *st, const char *username, const char *new_password,
+                          const char *by, const char *client, pk_err *err);
+
+/* access_user_add and access_training_add with the client address for the log entry. */
+int access_user_add_from(store *st, const access_user *u, const char *password,
+                         const char *approved_by, const char *client, int64_t *id, pk_err *err);
+int access_training_add_from(store *st, const char *username, const char *course,
+                             int64_t completed, const char *recorded_by, const char *client,
+                             pk_err *err);
+
+/* Looks a user up (PK_ENOTFOUND when absent). OUT: *out. */
+int access_user_get(store *st, const char *username, access_user *out, pk_err *err);
+int access_user_get_id(store *st, int64_t id, access_user *out, pk_err *err);
+
+/* What an administrator sees of an account. */
+typedef struct access_user_info {
+    access_user user;
+    char approved_by[ACCESS_NAME_MAX];
+    int64_t created_at;         /* UTC ms */
+    int64_t last_login;         /* UTC ms, 0 when never */
+    int64_t locked_until;       /* UTC ms, 0 when not locked */
+    int training_current;       /* 1 when a course was completed within the refresher period */
+    int64_t training_completed; /* latest completion, UTC ms, 0 when none */
+    int64_t training_due;       /* when a refresher is due, 0 when never trained */
+} access_user_info;
+/* Every account in username order. */
+int access_user_each(store *st, const pk_clock *clock,
+                     int (*fn)(void *ctx, const access_user_info *u), void *ctx, pk_err *err);
+/* One account's info. */
+int access_user_info_get(store *st, const char *username, const pk_clock *clock,
+                         access_user_info *out, pk_err *err);
+/* The user's info as a JSON object (id, username, full_name, job_title, agency, role, status,
+ * approved_by, created_at, last_login, locked_until, training: {current, completed, due}); no
+ * secrets. Caller json_decref's it (returned as void * so this header needs no jansson). */
+void *access_user_info_json(const access_user_info *u);
+/* A user's training records, newest first: fn(ctx, course, completed ms, recorded_by). */
+int access_training_each(store *st, const char *username,
+                         int (*fn)(void *ctx, const char *course, int64_t completed,
+                                   const char *recorded_by),
+                         void *ctx, pk_err *err);
+
+/* Whether u's training is current at the clock's now. OUT: *current, *due (UTC ms when the
+ * refresher is or was due, 0 when never trained). */
+int access_training_status(store *st, const access_user *u, const pk_clock *clock, int *current,
+                           int64_t *due, pk_err *err);
+
+/* Changes an account's status to "active", "suspended" or "separated", as `by`:
+ * separated is final (PK_ECONFLICT afterwards); reactivating needs current training
+ * (PK_ETRAINING); suspending or separating ends the user's sessions. Logged as "user.status". */
+int access_user_set_status(store *st, const char *username, const char *status, const char *by,
+                           const char *client, const pk_clock *clock, pk_err *err);
+
+/* Suspends every active account unused for access.inactivity_days (default 90) days; the server
+ * calls it daily (login also applies the rule). Logged per account as "user.status" by
+ * "system". OUT: *n (may be NULL), accounts suspended. */
+int access_sweep_inactive(store *st, const pk_clock *clock, int64_t *n, pk_err *err);
+
+/* Purposes (a setting: access.purposes, a JSON array of {code, label, needs_case}). */
+typedef struct access_purpose {
+    char code[32];
+    char label[128];
+    int needs_case;
+} access_purpose;
+/* The configured purposes (defaults when unset). OUT: *out (caller frees), *n. */
+int access_purposes_get(store *st, access_purpose **out, size_t *n, pk_err *err);
+
+/* Settings of access and audit, validated and logged ("setting.change" by `by`):
+ *   access.training_refresher_days (730), access.inactivity_days (90), access.lockout_failures
+ *   (5), access.lockout_minutes (10), access.session_idle_minutes (30), access.session_max_hours
+ *   (12), access.purposes (JSON, see above), audit.work_start ("07:00"), audit.work_end
+ *   ("19:00"), audit.work_days ("1-5"), audit.utc_offset_minutes (-480),
+ *   audit.log_retention_days (1825, at least 365).
+ * PK_ENOTFOUND for a key this module does not own, PK_EINVAL for a bad value. */
+int access_setting_set(store *st, const char *key, const char *value, const char *by,
+                       const char *client, pk_err *err);
+/* Every setting above with its current value, as a JSON object (caller json_decref's it). */
+void *access_settings_json(store *st);
+
+/* Unit keys: every unit as fn(ctx, name, added_by, created_at ms, revoked_at ms or 0). */
+int access_unit_each(store *st,
+                     int (*fn)(void *ctx, const char *name, const char *added_by,
+                               int64_t created_at, int64_t revoked_at),
+                     void *ctx, pk_err *err);
 
 #endif

@@ -7,13 +7,21 @@
  * canonical form of this entry), so audit_verify finds an edited, deleted, inserted or reordered
  * row as the first entry whose stored hash or link does not match.
  *
- * IMPLEMENTATION STATUS: interface fixed by the lead; src/audit/*.c is written by the server /
- * access work (issue 3). The store side lives in store/store_audit.h.
+ * The canonical form (src/audit/audit.c, version "pk-audit-v1") writes every field, in a fixed
+ * order, as name=LEN:BYTES or name=- for NULL, one per line, so no two different entries share a
+ * form. The first entry's previous hash is 64 zeros. Appends run inside BEGIN IMMEDIATE, so
+ * writers in several processes and threads still make one chain.
+ *
+ * A chain alone cannot show a rewrite of the whole tail by someone who also recomputes every
+ * hash, nor the loss of the newest entries: audit_head gives the last id and hash so that an
+ * auditor can write them down (or print them) and later check them with audit_verify_head.
  */
 #ifndef PK_AUDIT_AUDIT_H
 #define PK_AUDIT_AUDIT_H
 
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "core/err.h"
 #include "store/store.h"
@@ -45,5 +53,48 @@ typedef struct audit_verify_result {
 
 /* Walks the whole log and checks every hash and link. OUT: *res. */
 int audit_verify(store *st, audit_verify_result *res, pk_err *err);
+
+/* ---- added by the access work ---- */
+
+/* The newest entry: OUT: *id (0 when the log is empty) and hash (STORE_HASH_HEX bytes). */
+int audit_head(store *st, int64_t *id, char *hash, pk_err *err);
+
+/* Checks that entry id still carries hash (an anchor written down earlier). PK_ECORRUPT with
+ * the reason when it does not or is gone. */
+int audit_verify_head(store *st, int64_t id, const char *hash, pk_err *err);
+
+/* Reading the log: a stored entry and a filter (see store/store_audit.h for the fields). */
+typedef store_audit_row audit_record;
+typedef store_audit_filter audit_filter;
+void audit_filter_init(audit_filter *f);
+/* Calls fn for each entry matching f; fn returning non-zero stops the walk. The record and its
+ * strings are valid only during the call. */
+int audit_log_each(store *st, const audit_filter *f,
+                   int (*fn)(void *ctx, const audit_record *r), void *ctx, pk_err *err);
+/* The entry as a JSON object (id, ts as ISO 8601, username, agency, action, query as an object
+ * when it parses, purpose, case, result_count, client, outcome, detail, hash). Caller
+ * json_decref's it. */
+json_t *audit_record_json(const audit_record *r);
+
+/* The audit report of issue 3 item 7 for entries in [from, to] (UTC ms): totals, per user
+ * (searches, by purpose, without a case, with no results, outside working hours, refused
+ * attempts, logins, failed logins), account / training / setting changes, users with overdue
+ * training at `now`, and the reviews recorded in the period. Settings used:
+ * audit.work_start / audit.work_end ("HH:MM", default 07:00 / 19:00), audit.work_days ("1-5",
+ * ISO weekdays, Monday = 1), audit.utc_offset_minutes (default -480, Pacific standard time),
+ * access.training_refresher_days (730). OUT: *out, caller json_decref's it. */
+int audit_report(store *st, int64_t from, int64_t to, int64_t now, json_t **out, pk_err *err);
+
+/* A random sample of up to n successful searches in [from, to] for review (seed 0: random).
+ * OUT: *out, a JSON array of entries (audit_record_json), caller json_decref's it. */
+int audit_sample(store *st, int64_t from, int64_t to, int n, uint64_t seed, json_t **out,
+                 pk_err *err);
+
+/* Records the review of entry_id (policy 472.6 c): reviewer, finding, approved_by are names
+ * (approved_by must differ from reviewer); also appends an "audit.review" log entry.
+ * OUT: *id (may be NULL). */
+int audit_review_add(store *st, int64_t entry_id, const char *reviewer, const char *finding,
+                     const char *approved_by, const char *client, int64_t now, int64_t *id,
+                     pk_err *err);
 
 #endif

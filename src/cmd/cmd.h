@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "core/err.h"
+#include "access/access.h"
 #include "store/store.h"
 
 #define PK_VERSION "0.1.0"
@@ -18,6 +19,7 @@ enum { CMD_OK = 0, CMD_FAIL = 1, CMD_USAGE = 2 };
 
 int cmd_read(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 /* Shared helpers (src/cmd/common.c). */
 
@@ -31,6 +33,14 @@ int cmd_open_store(const char *data_dir, store **st);
  * without echo. Returns malloc'd text the caller wipes and frees, or NULL when none could be
  * had (no variable and no terminal). */
 char *cmd_password(const char *prompt);
+
+/* Logs username in for a command through access_login (password from PLATEKEEPER_PASSWORD or
+ * the terminal); prints the reason and returns CMD_FAIL (CMD_USAGE without a username) on
+ * failure. OUT: *out. (src/cmd/login.c) */
+int cmd_login(const char *cmd, store *st, const char *username, access_user *out);
+/* cmd_login, then requires the admin role; a refusal is logged under action. */
+int cmd_login_admin(const char *cmd, store *st, const char *username, const char *action,
+                    access_user *out);
 
 /* Prints "platekeeper CMD: message" on stderr and returns CMD_FAIL. */
 int cmd_fail(const char *cmd, const pk_err *err);

@@ -65,6 +65,8 @@ int store_setting_set(store *st, const char *key, const char *value, pk_err *err
 /* Integer setting with a default for unset keys. */
 int64_t store_setting_int(store *st, const char *key, int64_t dflt);
 
+#include "store/store_access.h"
+#include "store/store_audit.h"
 #include "store/store_reads.h"
 #include "store/store_records.h"
 
