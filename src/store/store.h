@@ -68,6 +68,7 @@ int64_t store_setting_int(store *st, const char *key, int64_t dflt);
 #include "store/store_access.h"
 #include "store/store_audit.h"
 #include "store/store_reads.h"
+#include "store/store_hotlist.h"
 #include "store/store_records.h"
 
 #endif
