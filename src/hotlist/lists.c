@@ -4,10 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#pragma GCC diagnostic push /* until audit.h on main loses its stray slash-star */
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "audit/audit.h"
-#pragma GCC diagnostic pop
 #include "core/pattern.h"
 #include "core/plate.h"
 
