@@ -14,6 +14,7 @@ typedef struct command {
 static const command commands[] = {
     {"init", cmd_init, "create a data directory and its first administrator"},
     {"read", cmd_read, "recognise plates in images and video"},
+    {"serve", cmd_serve, "serve the HTTP API (--listen ADDR:PORT, --tls-cert F --tls-key F)"},
     {"version", cmd_version, "print the version"},
 };
 

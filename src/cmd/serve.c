@@ -1,0 +1,80 @@
+/* platekeeper serve: the HTTP API until SIGTERM or SIGINT, then a graceful stop. */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "server/server.h"
+
+static const char usage[] =
+    "usage: platekeeper serve [--data DIR] [--listen ADDR:PORT] [--tls-cert F --tls-key F]\n"
+    "                         [--threads N] [--web DIR] [--print-routes]\n";
+
+int cmd_serve(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},     {"listen", required_argument, NULL, 'l'},
+        {"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
+        {"threads", required_argument, NULL, 't'},  {"web", required_argument, NULL, 'w'},
+        {"print-routes", no_argument, NULL, 'p'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    server_config cfg = {.data_dir = "data", .listen = "127.0.0.1:8080", .version = PK_VERSION};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:l:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': cfg.data_dir = optarg; break;
+        case 'l': cfg.listen = optarg; break;
+        case 'c': cfg.tls_cert = optarg; break;
+        case 'k': cfg.tls_key = optarg; break;
+        case 'w': cfg.web_dir = optarg; break;
+        case 't': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 256) return cmd_usage("serve", "--threads: 1 to 256");
+            cfg.threads = (unsigned)n;
+            break;
+        }
+        case 'p': server_print_routes(stdout); return CMD_OK;
+        case 'h': fputs(usage, stdout); return CMD_OK;
+        default: fputs(usage, stderr); return CMD_USAGE;
+        }
+    }
+    if (optind < argc) return cmd_usage("serve", "unexpected argument '%s'", argv[optind]);
+    if (!!cfg.tls_cert != !!cfg.tls_key)
+        return cmd_usage("serve", "--tls-cert and --tls-key go together");
+
+    /* Block the stop signals before any thread starts, so every worker inherits the mask and
+     * only sigwait below sees them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    pk_err err;
+    pk_err_clear(&err);
+    server *s = NULL;
+    unsigned port = 0;
+    if (server_new(&cfg, &s, &err) || server_start(s, &port, &err)) {
+        server_free(s);
+        return cmd_fail("serve", &err);
+    }
+    printf("platekeeper: serving %s (data %s); stop with Ctrl-C or SIGTERM\n", server_url(s),
+           cfg.data_dir);
+    fflush(stdout);
+    server_publish(s, "system", "{\"event\": \"server.start\"}");
+    int sig = 0;
+    sigwait(&stop, &sig);
+    fprintf(stderr, "platekeeper: %s received, finishing requests\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    int rc = server_stop(s, &err);
+    server_free(s);
+    if (rc) return cmd_fail("serve", &err);
+    fprintf(stderr, "platekeeper: stopped; database checkpointed\n");
+    return CMD_OK;
+}

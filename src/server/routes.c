@@ -1,0 +1,13 @@
+/* Every handler file's route table, in the order the dispatcher tries them. A new handler file
+ * adds its table here and its declaration to server_int.h. */
+#include "server/server_int.h"
+
+const server_route *const server__tables[] = {
+    server__public_routes,
+    server__session_routes,
+    server__users_routes,
+    server__audit_routes,
+    server__settings_routes,
+    server__events_routes,
+    NULL,
+};
