@@ -66,9 +66,31 @@ static int logout(server_req *r) {
     return server__reply_json(r, 200, json_pack("{s:b}", "ok", 1));
 }
 
+/* The caller changes their own password; their other sessions end, this one stays. */
+static int password(server_req *r) {
+    static const server_field spec[] = {
+        {"old_password", SF_STRING, 1, 1024},
+        {"new_password", SF_STRING, 1, 256},
+        {0},
+    };
+    json_t *body;
+    if (server__json_body(r, spec, &body)) return 0;
+    pk_err err;
+    pk_err_clear(&err);
+    int rc = access_password_change(r->st, r->user.username,
+                                    json_string_value(json_object_get(body, "old_password")),
+                                    json_string_value(json_object_get(body, "new_password")),
+                                    r->token, r->client, &err);
+    json_decref(body);
+    if (rc == PK_EAUTH) return server__reply_error(r, 403, "forbidden", "old_password: wrong");
+    if (rc) return server__reply_pkerr(r, rc, &err);
+    return server__reply_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
 const server_route server__session_routes[] = {
     {"POST", "/api/v1/session", SR_PUBLIC, login, 64 * 1024},
     {"GET", "/api/v1/session", SR_ANY_USER, whoami, 0},
     {"DELETE", "/api/v1/session", SR_ANY_USER, logout, 0},
+    {"POST", "/api/v1/session/password", SR_ANY_USER, password, 64 * 1024},
     {0},
 };

@@ -9,5 +9,6 @@ const server_route *const server__tables[] = {
     server__audit_routes,
     server__settings_routes,
     server__events_routes,
+    server__reads_routes,
     NULL,
 };

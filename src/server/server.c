@@ -394,8 +394,10 @@ int server_new(const server_config *cfg, server **out, pk_err *err) {
     store *st;
     int rc = store_open(s->db_path, 0, &st, err);
     if (rc) return rc;
+    s->index = search_index_new();
+    rc = search_index_load(s->index, st, err);
     server__store_put(s, st);
-    return PK_OK;
+    return rc;
 }
 
 int server_start(server *s, unsigned *port, pk_err *err) {
@@ -470,6 +472,7 @@ void server_free(server *s) {
     if (s->mhd) server_stop(s, NULL);
     pool_close_all(s);
     server__hub_free(s->hub);
+    search_index_free(s->index);
     pthread_mutex_destroy(&s->pool_mu);
     free(s->pool);
     free(s->data_dir);

@@ -40,6 +40,7 @@
 #include <stdatomic.h>
 
 #include "access/access.h"
+#include "search/search.h"
 #include "server/server.h"
 
 /* Who may call a route: role bits, SR_UNIT for unit keys, or SR_PUBLIC. */
@@ -76,6 +77,7 @@ extern const server_route server__users_routes[];
 extern const server_route server__audit_routes[];
 extern const server_route server__settings_routes[];
 extern const server_route server__events_routes[];
+extern const server_route server__reads_routes[];
 
 /* All tables, NULL-terminated (routes.c). */
 extern const server_route *const server__tables[];
@@ -135,6 +137,7 @@ struct server {
     int pool_n, pool_cap;
     struct server_sse_hub *hub;
     pk_clock clock;               /* wall clock (tests of expiry run a real server and wait) */
+    search_index *index;          /* the plate dictionary, shared by all threads */
 };
 
 /* --- replies (reply.c) ---------------------------------------------------------------------- */
