@@ -242,17 +242,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         int64_t declared = 0;
         if (cl && !server__parse_i64(cl, 0, INT64_MAX, &declared) &&
             (uint64_t)declared > r->body_limit) {
-            server__reply_error(r, 413, "too_large", "request body of %lld bytes exceeds the "
-                                "limit of %zu bytes", (long long)declared, r->body_limit);
+            /* Answer at once when the client waits for "100 Continue" or the body is huge;
+             * otherwise read and drop it, so that the client (still sending) gets the answer
+             * instead of a reset connection. */
+            const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+            if (expect || (uint64_t)declared > SERVER__DISCARD_MAX)
+                server__reply_error(r, 413, "too_large", "request body of %lld bytes exceeds "
+                                    "the limit of %zu bytes", (long long)declared, r->body_limit);
+            else
+                r->body_over = 1;
         }
         return MHD_YES;
     }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (r->replied || r->body_over) return MHD_YES;
+        if (r->replied) return MHD_YES;
+        if (r->body_over) {
+            r->body_dropped += n;
+            /* A chunked body that never ends is cut off: answer and close. */
+            if (r->body_dropped > SERVER__DISCARD_MAX)
+                server__reply_error(r, 413, "too_large",
+                                    "request body exceeds the limit of %zu bytes", r->body_limit);
+            return MHD_YES;
+        }
         if (r->body_len + n > r->body_limit) {
             r->body_over = 1; /* the rest is read and dropped; 413 at the end */
+            r->body_dropped += n;
             free(r->body);
             r->body = NULL;
             r->body_len = 0;

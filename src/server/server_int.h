@@ -55,6 +55,7 @@
 #define SR_PUBLIC (1u << 30)
 
 #define SERVER__DEFAULT_BODY ((size_t)1 << 20)
+#define SERVER__DISCARD_MAX ((uint64_t)64 << 20) /* oversize bodies up to this are read, dropped */
 #define SERVER__MAX_DEPTH 16   /* JSON nesting allowed in request bodies */
 #define SERVER__MAX_PARAMS 4
 #define SERVER__PARAM_MAX 128
@@ -104,6 +105,7 @@ struct server_req {
     size_t body_len;
     size_t body_limit;
     int body_over;                /* body went past body_limit (rest discarded) */
+    uint64_t body_dropped;        /* bytes discarded so far */
     store *st;                    /* this request's store handle, borrowed from the pool */
     enum server_auth auth;
     access_user user;             /* the caller, when auth is BEARER or COOKIE */

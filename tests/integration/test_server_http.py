@@ -196,7 +196,7 @@ def stream_and_shutdown(t, srv, admin):
     r = c.getresponse()
     t.ok(r.status == 200 and r.getheader("Content-Type") == "text/event-stream",
          "GET /api/v1/events opens an event stream")
-    first = r.fp.readline()
+    first = r.readline()
     t.ok(first.startswith(b":"), "the stream opens with a comment", first)
     u = {"username": "streamed", "full_name": "S", "job_title": "Detective",
          "role": "operator", "password": "Streamed-User-Pw-2026"}
@@ -204,7 +204,7 @@ def stream_and_shutdown(t, srv, admin):
     lines = []
     deadline = time.time() + 5
     while time.time() < deadline:
-        line = r.fp.readline()
+        line = r.readline()
         if not line:
             break
         lines.append(line.decode())
@@ -222,8 +222,12 @@ def stream_and_shutdown(t, srv, admin):
     t.ok(rc == 0, "SIGTERM: serve exits 0", err)
     t.ok(time.time() - t0 < 15, "SIGTERM with an open stream stops promptly")
     t.ok("checkpointed" in err, "shutdown says the database was checkpointed", err)
-    rest = r.read()
-    t.ok(isinstance(rest, bytes), "the open stream was ended cleanly")
+    try:
+        rest = r.read()
+        ended = isinstance(rest, bytes)
+    except http.client.IncompleteRead:
+        ended = False
+    t.ok(ended, "the open stream was ended cleanly (final chunk received)")
     c.close()
     wal = os.path.join(srv.data, "platekeeper.db-wal")
     t.ok(not os.path.exists(wal) or os.path.getsize(wal) == 0, "WAL empty after shutdown")

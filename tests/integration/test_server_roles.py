@@ -25,6 +25,8 @@ EXPECTED = {
     ("POST", "/api/v1/users"): {"admin"},
     ("POST", "/api/v1/users/{id}/training"): {"admin"},
     ("POST", "/api/v1/users/{id}/status"): {"admin"},
+    ("GET", "/api/v1/units"): {"admin"},
+    ("POST", "/api/v1/units"): {"admin"},
     ("GET", "/api/v1/reads"): {"investigator", "admin"},
     ("POST", "/api/v1/reads"): {"admin", "unit"},
     ("GET", "/api/v1/audit/log"): {"auditor", "admin"},
@@ -74,10 +76,9 @@ def main(t):
 
     with Server() as srv:
         sessions = srv.team()
-        unit = srv.run_cmd("unit", "add", "walk-car", "--data", srv.data, "--user", "admin",
-                           password=ADMIN_PW, check=False)
-        unit_key = unit.stdout.strip().split()[-1] if unit.returncode == 0 and unit.stdout.strip() else None
-        t.ok(unit_key, "a unit key for the walk", unit.stderr)
+        st, body, _ = sessions["admin"].call("POST", "/api/v1/units", {"name": "walk-car"})
+        unit_key = body.get("key") if st == 201 else None
+        t.ok(unit_key, "a unit key for the walk", (st, body))
         for r in routes:
             method, path, allowed = r["method"], r["path"], set(r["roles"])
             concrete = path
