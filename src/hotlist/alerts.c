@@ -155,7 +155,11 @@ static int record_hit(store *st, const store_read *r, const hotlist_hit *hit,
     if (store_hotlist_entry_get(st, hit->entry_id, &e, NULL) ||
         store_hotlist_get(st, hit->hotlist_id, &h, NULL))
         return PK_OK; /* removed since the matcher was built: no longer a hit */
-    json_t *rj = read_snapshot(r), *ej = entry_snapshot(&e, &h);
+    /* the stored read carries the camera's name; hits are rare enough for one more query */
+    store_read full;
+    int have_full = store_read_get(st, r->id, &full, NULL) == PK_OK;
+    json_t *rj = read_snapshot(have_full ? &full : r), *ej = entry_snapshot(&e, &h);
+    if (have_full) store_read_fini(&full);
     char *rtext = json_dumps(rj, JSON_COMPACT), *etext = json_dumps(ej, JSON_COMPACT);
     json_decref(rj);
     json_decref(ej);

@@ -92,8 +92,10 @@ int hotlist_import_file(store *st, int64_t hotlist_id, const char *path,
         return rc;
     }
     import_ctx c = {.st = st, .hotlist_id = hotlist_id};
-    rc = store_hotlist_entries_clear_imported(st, hotlist_id, &report->replaced, err);
+    int64_t replaced = 0;
+    rc = store_hotlist_entries_clear_imported(st, hotlist_id, &replaced, err);
     if (!rc) rc = hotlist_parse(f, &opts, put_entry, &c, report, err);
+    report->replaced = replaced;
     fclose(f);
     if (!rc && c.fatal) rc = pk_err_set(err, c.fatal, "%s", c.ferr.msg);
     if (!rc && report->bad && !opts.skip_bad) {
