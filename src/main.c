@@ -12,9 +12,12 @@ typedef struct command {
 
 /* Keep this table sorted by name. */
 static const command commands[] = {
+    {"audit", cmd_audit, "verify the access log, list it, audit reports and reviews"},
     {"init", cmd_init, "create a data directory and its first administrator"},
     {"read", cmd_read, "recognise plates in images and video"},
     {"serve", cmd_serve, "serve the HTTP API (--listen ADDR:PORT, --tls-cert F --tls-key F)"},
+    {"unit", cmd_unit, "unit keys for cameras and patrol cars"},
+    {"user", cmd_user, "accounts, training records, account status"},
     {"version", cmd_version, "print the version"},
 };
 

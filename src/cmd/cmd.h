@@ -21,6 +21,9 @@ int cmd_read(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_unit(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* Shared helpers (src/cmd/common.c). */
 
