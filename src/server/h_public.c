@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "core/pktime.h"
+#include "records/records.h"
 
 static int health(server_req *r) {
     return server__reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
@@ -64,9 +66,10 @@ static void default_policy(server_req *r, sbuf *b) {
     char *custodian = setting_or(r->st, "policy.custodian",
                                  "the ALPR Administrator (Assistant Chief of Police or designee)");
     char *contact = setting_or(r->st, "policy.contact", "the Records Unit");
-    int64_t retention = store_setting_int(r->st, "retention.days", 365);
-    int64_t log_years = store_setting_int(r->st, "audit.retention_years", 5);
-    int64_t refresh = store_setting_int(r->st, "training.refresh_days", 730);
+    int64_t retention = 365;
+    records_retention_get(r->st, &retention, NULL);
+    int64_t log_years = store_setting_int(r->st, "audit.log_retention_days", 1825) / 365;
+    int64_t refresh = store_setting_int(r->st, "access.training_refresher_days", 730);
     sb_puts(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                "<title>ALPR Usage and Privacy Policy</title></head><body>\n"
                "<h1>Automated License Plate Recognition: Usage and Privacy Policy</h1>\n<p>");
@@ -76,29 +79,16 @@ static void default_policy(server_req *r, sbuf *b) {
                "<h2>Authorized purposes</h2>\n<p>ALPR information may be accessed only for "
                "these purposes, each stated with every query (and a case or incident number "
                "where marked):</p>\n<ul>\n");
-    char *purposes = setting_or(r->st, "purposes", "");
-    json_t *pj = json_loads(purposes, 0, NULL);
-    if (json_is_array(pj) && json_array_size(pj) > 0) {
-        size_t i;
-        json_t *p;
-        json_array_foreach(pj, i, p) {
-            const char *code = json_string_value(json_object_get(p, "code"));
-            const char *label = json_string_value(json_object_get(p, "label"));
-            if (!code && json_is_string(p)) code = json_string_value(p);
-            if (!code) continue;
+    access_purpose *purposes = NULL;
+    size_t n_purposes = 0;
+    if (access_purposes_get(r->st, &purposes, &n_purposes, NULL) == PK_OK) {
+        for (size_t i = 0; i < n_purposes; i++) {
             sb_puts(b, "<li>");
-            sb_escaped(b, label ? label : code);
-            if (json_is_true(json_object_get(p, "needs_case"))) sb_puts(b, " (case number required)");
+            sb_escaped(b, purposes[i].label[0] ? purposes[i].label : purposes[i].code);
+            if (purposes[i].needs_case) sb_puts(b, " (case or incident number required)");
             sb_puts(b, "</li>\n");
         }
-    } else {
-        sb_puts(b, "<li>Criminal investigation (case number required)</li>\n"
-                   "<li>Verification of a hotlist alert</li>\n"
-                   "<li>Locating a missing or endangered person</li>\n"
-                   "<li>Civil or administrative action (case number required)</li>\n"
-                   "<li>Audit of the system and its use</li>\n");
     }
-    json_decref(pj);
     free(purposes);
     char num[64];
     sb_puts(b, "</ul>\n<h2>Who may use the system, and their training</h2>\n"
@@ -167,14 +157,53 @@ static int policy(server_req *r) {
     return 0;
 }
 
-/* Aggregate figures only: never a plate, a place or a person. */
+typedef struct tally {
+    int64_t searches, refused, logins_failed;
+} tally;
+
+static int tally_entry(void *ctx, const audit_record *rec) {
+    tally *t = ctx;
+    if (!rec->action || !rec->outcome) return 0;
+    if (!strcmp(rec->outcome, "refused")) t->refused++;
+    else if (!strcmp(rec->action, "search") && !strcmp(rec->outcome, "ok")) t->searches++;
+    else if (!strcmp(rec->action, "login.failed")) t->logins_failed++;
+    return 0;
+}
+
+static int count_request(void *ctx, const records_request *req) {
+    (void)req;
+    (*(int64_t *)ctx)++;
+    return 0;
+}
+
+/* Aggregate figures only: never a plate, a place or a person. The month's figures come from
+ * the access log (searches, refusals) and the sharing requests on file. */
 static int transparency(server_req *r) {
     int64_t now = pk_now_ms();
     char month[PK_TIME_STR_MAX];
     pk_time_format(now, month);
     month[7] = '\0';
-    json_t *o = json_pack("{s:s, s:I}", "month", month, "reads_total",
-                          (json_int_t)store_reads_count(r->st));
+    char first[PK_TIME_STR_MAX + 8];
+    snprintf(first, sizeof first, "%s-01", month);
+    int64_t from = 0;
+    pk_time_parse(first, &from, NULL);
+    audit_filter f;
+    audit_filter_init(&f);
+    f.from = from;
+    tally t = {0};
+    audit_log_each(r->st, &f, tally_entry, &t, NULL);
+    int64_t granted = 0, fulfilled = 0, denied = 0;
+    records_requests_each(r->st, "approved", count_request, &granted, NULL);
+    records_requests_each(r->st, "fulfilled", count_request, &fulfilled, NULL);
+    records_requests_each(r->st, "denied", count_request, &denied, NULL);
+    int64_t retention = 365;
+    records_retention_get(r->st, &retention, NULL);
+    json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "month", month, "reads_stored",
+                          (json_int_t)store_reads_count(r->st), "searches_this_month",
+                          (json_int_t)t.searches, "refused_this_month", (json_int_t)t.refused,
+                          "sharing_requests_granted", (json_int_t)(granted + fulfilled),
+                          "sharing_requests_refused", (json_int_t)denied, "retention_days",
+                          (json_int_t)retention);
     return server__reply_json(r, 200, o);
 }
 
