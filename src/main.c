@@ -13,8 +13,13 @@ typedef struct command {
 /* Keep this table sorted by name. */
 static const command commands[] = {
     {"audit", cmd_audit, "verify the access log, list it, audit reports and reviews"},
+    {"export", cmd_export, "export an approved hold as evidence; export verify PACKAGE"},
+    {"hold", cmd_hold, "holds for cases: open, approve, release, list"},
     {"init", cmd_init, "create a data directory and its first administrator"},
+    {"purge", cmd_purge, "retention purge of reads and images (--dry-run)"},
     {"read", cmd_read, "recognise plates in images and video"},
+    {"request", cmd_request, "data-sharing requests: add, list, decide, fulfil, report"},
+    {"retention", cmd_retention, "show or set retention_days (--days N, at least 365)"},
     {"serve", cmd_serve, "serve the HTTP API (--listen ADDR:PORT, --tls-cert F --tls-key F)"},
     {"unit", cmd_unit, "unit keys for cameras and patrol cars"},
     {"user", cmd_user, "accounts, training records, account status"},

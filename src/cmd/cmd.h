@@ -24,6 +24,11 @@ int cmd_init(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_unit(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_purge(int argc, char **argv);
+int cmd_retention(int argc, char **argv);
+int cmd_hold(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_request(int argc, char **argv);
 
 /* Shared helpers (src/cmd/common.c). */
 

@@ -12,7 +12,8 @@
  * Invariants:
  *  - Nothing is purged before retention_days (never below RECORDS_RETENTION_MIN_DAYS); a read is
  *    due when ts < now - retention, so a read exactly one retention old plus 1 ms is purged and
- *    one retention old minus 1 ms is kept. Reads with hotlist alerts use hit_retention_days.
+ *    one retention old minus 1 ms is kept. A read with a hotlist alert is kept while the alert
+ *    is: alerts follow their list's hit_retention_days (hotlist_alerts_purge, run first).
  *  - A read in an approved hold is never purged, whatever its age.
  *  - The purge works in batches of RECORDS_PURGE_BATCH reads, each its own short transaction.
  *  - Sharing requests are never deleted; automatic refusals are recorded with their reason.
@@ -40,7 +41,6 @@
 
 #define RECORDS_RETENTION_MIN_DAYS 365
 #define RECORDS_RETENTION_DEFAULT_DAYS 365
-#define RECORDS_HIT_RETENTION_DEFAULT_DAYS 730
 #define RECORDS_HOLD_REVIEW_DEFAULT_DAYS 730
 #define RECORDS_APPROVAL_DEFAULT_DAYS 90
 #define RECORDS_PURGE_BATCH 5000
@@ -55,21 +55,23 @@ typedef struct records_actor {
 
 /* ---- retention and purge (retention.c) ---- */
 
-/* Current settings (defaults when unset). OUT: *days, *hit_days (either may be NULL). */
-void records_retention_get(store *st, int64_t *days, int64_t *hit_days);
-/* Sets retention_days (and hit_retention_days when hit_days > 0); administrators only.
- * Below RECORDS_RETENTION_MIN_DAYS is PK_EINVAL with the policy named. Logged. */
-int records_retention_set(store *st, const records_actor *a, int64_t days, int64_t hit_days,
-                          pk_err *err);
+/* The retention_days setting (RECORDS_RETENTION_DEFAULT_DAYS when unset). */
+int64_t records_retention_get(store *st);
+/* Sets retention_days; administrators only. Below RECORDS_RETENTION_MIN_DAYS is PK_EINVAL with
+ * the policy named. Logged ("settings.retention"). Reads with hotlist alerts follow their
+ * list's hit_retention_days (a hotlist setting). */
+int records_retention_set(store *st, const records_actor *a, int64_t days, pk_err *err);
 
 typedef struct records_purge_result {
     int64_t purge_id;      /* purge_log row */
-    int64_t cutoff, hit_cutoff;
+    int64_t cutoff;
+    int64_t alerts_deleted;   /* alerts past their list's hit retention */
     int64_t reads_deleted, images_deleted, held_kept, hits_kept, duration_ms;
     int dry_run;
 } records_purge_result;
 
-/* Purges reads past retention (not held) and then the images no read references, in batches of
+/* Deletes the alerts past their list's hit retention, then purges reads past retention that
+ * are neither held nor still the subject of an alert, and then the images no read references, in batches of
  * batch reads (0: RECORDS_PURGE_BATCH). Administrators and custodians, or the system (user
  * NULL). Dry run counts what would go and deletes nothing. Writes the purge log row and an
  * access-log entry "purge" (counts, never plates). OUT: *res. */

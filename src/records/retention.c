@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "audit/audit.h"
+#include "hotlist/hotlist.h"
 
 int64_t records__now(const records_actor *a) {
     return pk_clock_now(a ? a->clock : NULL);
@@ -73,41 +74,27 @@ void records__sha256_hex(const void *data, size_t len, char hex[65]) {
 
 /* ---- retention ---- */
 
-void records_retention_get(store *st, int64_t *days, int64_t *hit_days) {
+int64_t records_retention_get(store *st) {
     int64_t d = store_setting_int(st, "retention_days", RECORDS_RETENTION_DEFAULT_DAYS);
-    int64_t h = store_setting_int(st, "hit_retention_days", RECORDS_HIT_RETENTION_DEFAULT_DAYS);
     /* A value below the minimum can only come from outside the product (a hand edit): the
      * policy minimum still holds. */
-    if (d < RECORDS_RETENTION_MIN_DAYS) d = RECORDS_RETENTION_MIN_DAYS;
-    if (h < RECORDS_RETENTION_MIN_DAYS) h = RECORDS_RETENTION_MIN_DAYS;
-    if (days) *days = d;
-    if (hit_days) *hit_days = h;
+    return d < RECORDS_RETENTION_MIN_DAYS ? RECORDS_RETENTION_MIN_DAYS : d;
 }
 
-int records_retention_set(store *st, const records_actor *a, int64_t days, int64_t hit_days,
-                          pk_err *err) {
+int records_retention_set(store *st, const records_actor *a, int64_t days, pk_err *err) {
     int rc = records__require(a, 0, err, "retention", ACCESS_ROLE_ADMIN, -1);
     if (rc) return rc;
     if (days < RECORDS_RETENTION_MIN_DAYS || days > 36500)
         return pk_err_set(err, PK_EINVAL,
-                          "retention_days: %" PRId64 " is %s (policy 472.5 and Civil Code "
-                          "§1798.90.5x keep ALPR data at least %d days)",
+                          "retention_days: %" PRId64 " is %s (policy 472.5 keeps ALPR data at "
+                          "least %d days)",
                           days, days > 36500 ? "more than 100 years" : "below the policy minimum",
                           RECORDS_RETENTION_MIN_DAYS);
-    if (hit_days && (hit_days < RECORDS_RETENTION_MIN_DAYS || hit_days > 36500))
-        return pk_err_set(err, PK_EINVAL,
-                          "hit_retention_days: %" PRId64 " is outside %d..36500 days", hit_days,
-                          RECORDS_RETENTION_MIN_DAYS);
-    char v[32], q[128];
-    snprintf(q, sizeof q, "{\"retention_days\":%" PRId64 ",\"hit_retention_days\":%" PRId64 "}",
-             days, hit_days);
-    if ((rc = store_begin(st, err))) return rc;
+    char v[32], q[96];
+    snprintf(q, sizeof q, "{\"retention_days\":%" PRId64 "}", days);
     snprintf(v, sizeof v, "%" PRId64, days);
+    if ((rc = store_begin(st, err))) return rc;
     rc = store_setting_set(st, "retention_days", v, err);
-    if (!rc && hit_days) {
-        snprintf(v, sizeof v, "%" PRId64, hit_days);
-        rc = store_setting_set(st, "hit_retention_days", v, err);
-    }
     if (!rc) rc = records__log(st, a, "settings.retention", q, NULL, -1, "ok", NULL, err);
     if (rc) {
         store_rollback(st);
@@ -123,15 +110,16 @@ int records_purge(store *st, const records_actor *a, int dry_run, int batch,
     memset(res, 0, sizeof *res);
     int rc = records__require(a, 1, err, "purge", ACCESS_ROLE_ADMIN, ACCESS_ROLE_CUSTODIAN, -1);
     if (rc) return rc;
-    int64_t days, hit_days;
-    records_retention_get(st, &days, &hit_days);
+    int64_t days = records_retention_get(st);
     int64_t started = records__now(a);
     int64_t t0 = pk_now_ms(); /* duration by the wall clock, whatever the policy clock says */
     res->dry_run = dry_run;
     res->cutoff = started - days * PK_MS_PER_DAY;
-    res->hit_cutoff = started - hit_days * PK_MS_PER_DAY;
+    /* Alerts first: a read whose alerts all expired follows the ordinary retention; one with a
+     * live alert is kept (hit cutoff INT64_MIN: never due while the alert exists). */
+    if (!dry_run) rc = hotlist_alerts_purge(st, started, &res->alerts_deleted, err);
     store_purge_state ps;
-    store_purge_init(&ps, res->cutoff, res->hit_cutoff, dry_run);
+    store_purge_init(&ps, res->cutoff, INT64_MIN, dry_run);
     while (!ps.done && !rc) rc = store_purge_batch(st, &ps, batch > 0 ? batch : RECORDS_PURGE_BATCH, err);
     int64_t kept = 0;
     if (!rc && !dry_run) {
@@ -145,10 +133,10 @@ int records_purge(store *st, const records_actor *a, int dry_run, int batch,
     res->duration_ms = pk_now_ms() - t0;
     char q[512];
     snprintf(q, sizeof q,
-             "{\"cutoff\":%" PRId64 ",\"hit_cutoff\":%" PRId64 ",\"dry_run\":%s,"
+             "{\"cutoff\":%" PRId64 ",\"alerts_deleted\":%" PRId64 ",\"dry_run\":%s,"
              "\"reads_deleted\":%" PRId64 ",\"images_deleted\":%" PRId64 ",\"held_kept\":%" PRId64
              ",\"hits_kept\":%" PRId64 ",\"duration_ms\":%" PRId64 "}",
-             res->cutoff, res->hit_cutoff, dry_run ? "true" : "false", res->reads_deleted,
+             res->cutoff, res->alerts_deleted, dry_run ? "true" : "false", res->reads_deleted,
              res->images_deleted, res->held_kept, res->hits_kept, res->duration_ms);
     if (rc) {
         /* Batches that committed stay purged (they were due); say so in the access log. */
@@ -162,7 +150,7 @@ int records_purge(store *st, const records_actor *a, int dry_run, int batch,
     e.started_at = started;
     e.finished_at = started + res->duration_ms;
     e.cutoff = res->cutoff;
-    e.hit_cutoff = res->hit_cutoff;
+    e.hit_cutoff = 0; /* hits follow their list's retention through their alerts */
     e.reads_deleted = res->reads_deleted;
     e.images_deleted = res->images_deleted;
     e.held_kept = res->held_kept;

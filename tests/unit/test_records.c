@@ -118,20 +118,14 @@ static void test_retention_setting(void **state) {
     fx *f = *state;
     pk_err err;
     records_actor adm = actor(&f->admin), inv = actor(&f->inv);
-    int64_t d, h;
-    records_retention_get(f->st, &d, &h);
-    assert_int_equal(d, 365);
-    assert_int_equal(h, RECORDS_HIT_RETENTION_DEFAULT_DAYS);
-    assert_int_equal(records_retention_set(f->st, &adm, 364, 0, &err), PK_EINVAL);
+    assert_int_equal(records_retention_get(f->st), 365);
+    assert_int_equal(records_retention_set(f->st, &adm, 364, &err), PK_EINVAL);
     assert_non_null(strstr(err.msg, "retention_days"));
     assert_non_null(strstr(err.msg, "minimum"));
-    assert_int_equal(records_retention_set(f->st, &inv, 400, 0, &err), PK_EDENIED);
-    records_retention_get(f->st, &d, NULL);
-    assert_int_equal(d, 365); /* nothing changed */
-    assert_int_equal(records_retention_set(f->st, &adm, 400, 800, &err), PK_OK);
-    records_retention_get(f->st, &d, &h);
-    assert_int_equal(d, 400);
-    assert_int_equal(h, 800);
+    assert_int_equal(records_retention_set(f->st, &inv, 400, &err), PK_EDENIED);
+    assert_int_equal(records_retention_get(f->st), 365); /* nothing changed */
+    assert_int_equal(records_retention_set(f->st, &adm, 400, &err), PK_OK);
+    assert_int_equal(records_retention_get(f->st), 400);
 }
 
 static void test_purge_boundary(void **state) {
@@ -242,6 +236,46 @@ static int count(void *ctx, const records_hold *hh) {
     (void)hh;
     (*(int *)ctx)++;
     return 0;
+}
+
+/* A read with a hotlist alert stays while its alert does (the list's hit_retention_days). */
+static void test_purge_hits(void **state) {
+    fx *f = *state;
+    pk_err err;
+    int64_t old = fixed_now - 400 * PK_MS_PER_DAY;
+    int64_t hit = add_read(f, 1, "7HIT001", old, NULL);
+    int64_t plain = add_read(f, 2, "7HIT002", old, NULL);
+    store_hotlist hl;
+    memset(&hl, 0, sizeof hl);
+    snprintf(hl.name, sizeof hl.name, "stolen");
+    snprintf(hl.source, sizeof hl.source, "local");
+    snprintf(hl.alert_level, sizeof hl.alert_level, "high");
+    hl.hit_retention_days = 800;
+    hl.default_expiry_days = 30;
+    assert_int_equal(store_hotlist_add(f->st, &hl, &err), PK_OK);
+    store_alert al;
+    memset(&al, 0, sizeof al);
+    al.read_id = hit;
+    al.entry_id = 1;
+    al.hotlist_id = hl.id;
+    snprintf(al.match, sizeof al.match, "exact");
+    al.read_json = "{}";
+    al.entry_json = "{}";
+    snprintf(al.status, sizeof al.status, "unverified");
+    al.created_at = old;
+    assert_int_equal(store_alert_add(f->st, &al, &err), PK_OK);
+    records_actor cus = actor(&f->cust);
+    records_purge_result r;
+    assert_int_equal(records_purge(f->st, &cus, 0, 0, &r, &err), PK_OK);
+    assert_int_equal(r.reads_deleted, 1);
+    assert_int_equal(r.hits_kept, 1);
+    assert_int_equal(store_records_read_exists(f->st, hit, &err), 1);
+    assert_int_equal(store_records_read_exists(f->st, plain, &err), 0);
+    fixed_now += 401 * PK_MS_PER_DAY; /* the alert is 801 days old now */
+    assert_int_equal(records_purge(f->st, &cus, 0, 0, &r, &err), PK_OK);
+    assert_int_equal(r.alerts_deleted, 1);
+    assert_int_equal(r.reads_deleted, 1);
+    assert_int_equal(store_records_read_exists(f->st, hit, &err), 0);
 }
 
 static void test_holds(void **state) {
@@ -521,6 +555,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_retention_setting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purge_boundary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purge_images_and_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_purge_hits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_holds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sharing, setup, teardown),
