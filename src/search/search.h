@@ -40,7 +40,7 @@
 #include "core/geo.h"
 #include "store/store.h"
 
-#define SEARCH_LIMIT_DEFAULT 100
+#define SEARCH_LIMIT_DEFAULT 50
 #define SEARCH_LIMIT_MAX 10000
 #define SEARCH_CURSOR_MAX 64
 /* A pattern matching more plates than this is refused as too broad (PK_ELIMIT). */

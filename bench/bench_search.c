@@ -1,0 +1,258 @@
+/* bench_search: exact, pattern, fuzzy and canvass searches on demo data (DESIGN.md §8).
+ *
+ * usage: bench_search DIR N_READS
+ * Builds DIR/search-<N>.db with the demo generator (seed 1) unless it is there already and
+ * complete, loads the plate dictionary index, then runs 200 random queries of each kind and
+ * prints median and p95 in milliseconds: the search itself (find + fetch the first page of 50),
+ * and with the access-log write when the access module can grant (see bench_log below). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/pktime.h"
+#include "demo/demo.h"
+#include "search/search.h"
+#include "search/search_int.h"
+#include "store/store.h"
+
+#define QUERIES 200
+#define LIMIT 50
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void die(const char *what, const pk_err *err) {
+    fprintf(stderr, "bench_search: %s: %s\n", what, err ? err->msg : "");
+    exit(1);
+}
+
+static int build(const char *path, int64_t n, demo_config *cfg) {
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.building", path);
+    unlink(tmp);
+    char wal[4300];
+    snprintf(wal, sizeof wal, "%s-wal", tmp);
+    unlink(wal);
+    store *st;
+    pk_err err;
+    if (store_open(tmp, STORE_CREATE, &st, &err)) die("open", &err);
+    demo_gen *g = demo_gen_new(cfg);
+    if (demo_gen_put_cameras(g, st, &err)) die("cameras", &err);
+    enum { BATCH = 10000 };
+    store_read *batch = calloc(BATCH, sizeof *batch);
+    char (*cand)[512] = calloc(BATCH, 512);
+    char (*veh)[160] = calloc(BATCH, 160);
+    demo_item it;
+    double t0 = now_ms();
+    int64_t done = 0;
+    for (;;) {
+        size_t k = 0;
+        while (k < BATCH && demo_gen_next(g, &it)) {
+            batch[k] = it.read;
+            memcpy(cand[k], it.candidates, sizeof cand[k]);
+            memcpy(veh[k], it.vehicle, sizeof veh[k]);
+            batch[k].candidates = cand[k];
+            batch[k].vehicle = veh[k];
+            k++;
+        }
+        if (!k) break;
+        if (store_reads_insert(st, batch, k, NULL, &err)) die("insert", &err);
+        done += (int64_t)k;
+        if (done % 1000000 == 0)
+            fprintf(stderr, "  built %lld reads (%.0f reads/s)\n", (long long)done,
+                    (double)done / ((now_ms() - t0) / 1e3));
+    }
+    char nbuf[32];
+    snprintf(nbuf, sizeof nbuf, "%lld", (long long)n);
+    if (store_setting_set(st, "bench_complete", nbuf, &err)) die("setting", &err);
+    store_checkpoint(st, &err);
+    store_close(st);
+    demo_gen_free(g);
+    free(batch);
+    free(cand);
+    free(veh);
+    if (rename(tmp, path)) die("rename", NULL);
+    fprintf(stderr, "  built %lld reads in %.1f s\n", (long long)n, (now_ms() - t0) / 1e3);
+    return 0;
+}
+
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct stats {
+    double t[QUERIES];
+    double results;
+    int n;
+} stats;
+
+static void report(const char *name, stats *s) {
+    qsort(s->t, (size_t)s->n, sizeof s->t[0], cmp_d);
+    printf("  %-28s median %8.3f ms   p95 %8.3f ms   (avg %.1f matching reads)\n", name,
+           s->t[s->n / 2], s->t[(s->n * 95) / 100], s->results / s->n);
+}
+
+static void run(search_index *idx, store *st, const search_query *q, stats *s) {
+    search_result res;
+    pk_err err;
+    double t0 = now_ms();
+    int rc = search__execute(idx, st, q, &res, &err);
+    double t = now_ms() - t0;
+    if (rc) die("search", &err);
+    s->t[s->n++] = t;
+    s->results += (double)res.total;
+    search_result_fini(&res);
+}
+
+static uint64_t rnd(uint64_t *rs) {
+    *rs ^= *rs << 13;
+    *rs ^= *rs >> 7;
+    *rs ^= *rs << 17;
+    return *rs;
+}
+
+/* A read of the data set at a random position (for canvasses: where and when traffic is). */
+static void pick(demo_gen *g, uint64_t *rs, int64_t n, demo_item *it) {
+    demo_gen_at(g, (int64_t)(rnd(rs) % (uint64_t)n), it);
+}
+
+/* Every distinct plate, so that plate queries pick vehicles uniformly (picking reads would
+ * favour the daily commuters, whose hundreds of reads make every query look like theirs). */
+typedef struct plates {
+    char (*text)[PK_PLATE_MAX + 1];
+    size_t n, cap;
+} plates;
+
+static int plates_add(void *ctx, int64_t id, const char *text) {
+    (void)id;
+    plates *p = ctx;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 1 << 16;
+        p->text = realloc(p->text, p->cap * sizeof *p->text);
+    }
+    snprintf(p->text[p->n++], PK_PLATE_MAX + 1, "%s", text);
+    return 0;
+}
+
+static const char *pick_plate(const plates *p, uint64_t *rs, size_t min_len) {
+    for (;;) {
+        const char *t = p->text[rnd(rs) % p->n];
+        if (strlen(t) >= min_len) return t;
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: bench_search DIR N_READS\n");
+        return 2;
+    }
+    const char *dir = argv[1];
+    int64_t n = atoll(argv[2]);
+    mkdir(dir, 0755);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/search-%lld.db", dir, (long long)n);
+    demo_config cfg = {.seed = 1, .n_reads = n};
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "bench_search: building %s with the demo generator\n", path);
+        build(path, n, &cfg);
+    }
+    store *st;
+    pk_err err;
+    if (store_open(path, 0, &st, &err)) die("open", &err);
+    if (store_setting_int(st, "bench_complete", 0) != n) die("incomplete database; delete it", NULL);
+    stat(path, &sb);
+    search_index *idx = search_index_new();
+    double t0 = now_ms();
+    if (search_index_load(idx, st, &err)) die("index", &err);
+    double tload = now_ms() - t0;
+    printf("search benchmark: %lld reads, %zu distinct plates, %.0f bytes/read on disk\n",
+           (long long)n, search_index_size(idx), (double)sb.st_size / (double)n);
+    printf("  plate index load: %.0f ms\n", tload);
+
+    plates pl = {0};
+    if (store_plates_each(st, plates_add, &pl, &err)) die("plates", &err);
+    demo_gen *g = demo_gen_new(&cfg);
+    uint64_t rs = 12345;
+    demo_item it;
+    search_query q;
+    /* warm the page cache a little, as a running server would be */
+    for (int i = 0; i < 50; i++) {
+        search_query_init(&q);
+        q.plate = pick_plate(&pl, &rs, 1);
+        stats s = {0};
+        run(idx, st, &q, &s);
+    }
+
+    static stats exact, fuzzy, canvass, pat[3];
+    static const char *const shapes[3] = {"pattern 7AB*12 shape", "pattern ?ABC12? shape",
+                                          "pattern 7A?C1* shape"};
+    char buf[PK_PATTERN_MAX + 1];
+    for (int i = 0; i < QUERIES; i++) {
+        search_query_init(&q);
+        q.limit = LIMIT;
+        q.plate = pick_plate(&pl, &rs, 1);
+        run(idx, st, &q, &exact);
+
+        for (int s = 0; s < 3; s++) {
+            const char *p = pick_plate(&pl, &rs, 6); /* the shapes need six characters */
+            size_t len = strlen(p);
+            if (s == 0) {
+                snprintf(buf, sizeof buf, "%.3s*%s", p, p + len - 2);
+            } else if (s == 1) {
+                snprintf(buf, sizeof buf, "?%.*s?", (int)(len - 2), p + 1);
+            } else {
+                snprintf(buf, sizeof buf, "%c%c?%c%c*", p[0], p[1], p[3], p[4]);
+            }
+            search_query_init(&q);
+            q.limit = LIMIT;
+            q.pattern = buf;
+            run(idx, st, &q, &pat[s]);
+        }
+
+        /* fuzzy: a plate as a camera might misread it (one character changed) */
+        char m[PK_PLATE_MAX + 1];
+        snprintf(m, sizeof m, "%s", pick_plate(&pl, &rs, 1));
+        size_t ml = strlen(m);
+        m[rs % ml] = "0O8B1I5S2Z6GA"[(rs >> 8) % 13];
+        search_query_init(&q);
+        q.limit = LIMIT;
+        q.plate = m;
+        q.fuzzy = 1;
+        run(idx, st, &q, &fuzzy);
+
+        /* canvass: 1 km around a read's position, 24 h around its time */
+        do {
+            pick(g, &rs, n, &it);
+        } while (!it.read.has_pos);
+        search_query_init(&q);
+        q.limit = LIMIT;
+        q.has_near = 1;
+        q.lat = it.read.lat;
+        q.lon = it.read.lon;
+        q.radius_m = 1000;
+        q.has_from = q.has_to = 1;
+        q.from = it.read.ts - PK_MS_PER_DAY / 2;
+        q.to = it.read.ts + PK_MS_PER_DAY / 2;
+        run(idx, st, &q, &canvass);
+    }
+    printf("  %d random queries of each kind, first page of %d, without the access-log write:\n",
+           QUERIES, LIMIT);
+    report("exact plate", &exact);
+    for (int s = 0; s < 3; s++) report(shapes[s], &pat[s]);
+    report("fuzzy (misread-tolerant)", &fuzzy);
+    report("canvass 1 km x 24 h", &canvass);
+    demo_gen_free(g);
+    free(pl.text);
+    search_index_free(idx);
+    store_close(st);
+    return 0;
+}
