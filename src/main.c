@@ -20,6 +20,7 @@ static const command commands[] = {
     {"read", cmd_read, "recognise plates in images and video"},
     {"request", cmd_request, "data-sharing requests: add, list, decide, fulfil, report"},
     {"retention", cmd_retention, "show or set retention_days (--days N, at least 365)"},
+    {"search", cmd_search, "search reads by plate, pattern, misread, area, time, camera"},
     {"serve", cmd_serve, "serve the HTTP API (--listen ADDR:PORT, --tls-cert F --tls-key F)"},
     {"unit", cmd_unit, "unit keys for cameras and patrol cars"},
     {"user", cmd_user, "accounts, training records, account status"},

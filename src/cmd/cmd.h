@@ -18,6 +18,7 @@
 enum { CMD_OK = 0, CMD_FAIL = 1, CMD_USAGE = 2 };
 
 int cmd_read(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_init(int argc, char **argv);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
+#include "audit/audit.h"
 #include "core/pattern.h"
 #include "core/plate.h"
 #include "search/search.h"
@@ -680,7 +682,177 @@ static void test_json(void **state) {
     known_teardown(&k);
 }
 
+
+/* ---- through the gate: exactly one access-log entry per search ---- */
+
+static const char PW[] = "correct-horse-7-battery";
+
+static int64_t log_count(store *st) {
+    audit_verify_result r;
+    pk_err err;
+    assert_int_equal(audit_verify(st, &r, &err), PK_OK);
+    assert_true(r.intact);
+    return r.checked;
+}
+
+typedef struct last_entry {
+    char action[64], outcome[32], username[64], purpose[32], case_no[80], query[1024];
+    int64_t count;
+} last_entry;
+
+static int last_cb(void *ctx, const audit_record *r) {
+    last_entry *l = ctx;
+    snprintf(l->action, sizeof l->action, "%s", r->action ? r->action : "");
+    snprintf(l->outcome, sizeof l->outcome, "%s", r->outcome ? r->outcome : "");
+    snprintf(l->username, sizeof l->username, "%s", r->username ? r->username : "");
+    snprintf(l->purpose, sizeof l->purpose, "%s", r->purpose ? r->purpose : "");
+    snprintf(l->case_no, sizeof l->case_no, "%s", r->case_no ? r->case_no : "");
+    snprintf(l->query, sizeof l->query, "%s", r->query ? r->query : "");
+    l->count = r->result_count;
+    return 1;
+}
+
+static last_entry newest(store *st) {
+    last_entry l;
+    memset(&l, 0, sizeof l);
+    audit_filter f;
+    audit_filter_init(&f);
+    f.newest_first = 1;
+    f.limit = 1;
+    audit_log_each(st, &f, last_cb, &l, NULL);
+    return l;
+}
+
+static access_user add_user(store *st, const char *name, access_role role, int trained) {
+    access_user u;
+    memset(&u, 0, sizeof u);
+    snprintf(u.username, sizeof u.username, "%s", name);
+    snprintf(u.full_name, sizeof u.full_name, "Full %s", name);
+    snprintf(u.job_title, sizeof u.job_title, "Detective");
+    snprintf(u.agency, sizeof u.agency, "Example PD");
+    u.role = role;
+    pk_err err;
+    if (access_user_add(st, &u, PW, "root", &u.id, &err)) fail_msg("user_add: %s", err.msg);
+    if (trained &&
+        access_training_add(st, name, "ALPR basics", pk_now_ms() - PK_MS_PER_DAY, "root", &err))
+        fail_msg("training_add: %s", err.msg);
+    snprintf(u.status, sizeof u.status, "active");
+    return u;
+}
+
+/* One search_request; checks its return code and that the log grew by exactly one entry. */
+static last_entry one_entry(known *k, const access_user *u, const char *purpose,
+                            const char *case_no, const search_query *q, int want_rc,
+                            size_t want_n) {
+    int64_t before = log_count(k->st);
+    access_request req = {.user = u, .action = ACCESS_READS_SEARCH, .purpose = purpose,
+                          .case_no = case_no, .client = "cli"};
+    search_result res;
+    pk_err err;
+    pk_err_clear(&err);
+    int rc = search_request(k->idx, k->st, &req, q, &res, &err);
+    if (rc != want_rc) fail_msg("search_request: %d (%s), want %d", rc, err.msg, want_rc);
+    assert_int_equal(res.n, want_n);
+    if (rc) assert_null(res.hits);
+    search_result_fini(&res);
+    assert_int_equal(log_count(k->st), before + 1);
+    return newest(k->st);
+}
+
+static void test_one_log_entry_per_search(void **state) {
+    (void)state;
+    known k;
+    known_setup(&k);
+    access_user inv = add_user(k.st, "ivy", ACCESS_ROLE_INVESTIGATOR, 1);
+    access_user aud = add_user(k.st, "otto", ACCESS_ROLE_AUDITOR, 1);
+    access_user fresh = add_user(k.st, "newbie", ACCESS_ROLE_INVESTIGATOR, 0);
+    search_query q;
+    search_query_init(&q);
+    q.plate = "7ABC123";
+    q.fuzzy = 1;
+    q.camera = "south";
+
+    /* granted: the entry names every query element, the purpose, the case and the count */
+    last_entry e = one_entry(&k, &inv, "investigation", "24-0042", &q, PK_OK, 3);
+    assert_string_equal(e.action, "search");
+    assert_string_equal(e.outcome, "ok");
+    assert_string_equal(e.username, "ivy");
+    assert_string_equal(e.purpose, "investigation");
+    assert_string_equal(e.case_no, "24-0042");
+    assert_int_equal(e.count, 3);
+    assert_non_null(strstr(e.query, "\"plate\":\"7ABC123\""));
+    assert_non_null(strstr(e.query, "\"fuzzy\":true"));
+    assert_non_null(strstr(e.query, "\"camera\":\"south\""));
+    assert_non_null(strstr(e.query, "\"kind\":\"fuzzy\""));
+
+    /* every kind of search, each one entry */
+    search_query_init(&q);
+    q.pattern = "7AB*";
+    q.limit = 2;
+    e = one_entry(&k, &inv, "missing-person", NULL, &q, PK_OK, 2);
+    assert_int_equal(e.count, 2); /* what came back, not the total */
+    search_query_init(&q);
+    q.has_near = 1;
+    q.lat = 34.0;
+    q.lon = -118.0;
+    q.radius_m = 200;
+    q.has_from = q.has_to = 1;
+    q.from = T0;
+    q.to = T0 + PK_MS_PER_DAY;
+    e = one_entry(&k, &inv, "investigation", "24-0042", &q, PK_OK, 6);
+    assert_non_null(strstr(e.query, "\"near\":{"));
+    assert_non_null(strstr(e.query, "\"from\":\"2023-11-14T22:13:20.000Z\""));
+    assert_non_null(strstr(e.query, "\"kind\":\"canvass\""));
+
+    /* a malformed query and an unknown camera: granted, recorded with the error, no reads */
+    search_query_init(&q);
+    q.plate = "7ABC-12345678";
+    e = one_entry(&k, &inv, "investigation", "24-0042", &q, PK_EINVAL, 0);
+    assert_int_equal(e.count, 0);
+    assert_non_null(strstr(e.query, "\"error\":\"plate:"));
+    search_query_init(&q);
+    q.plate = "7ABC123";
+    q.camera = "nowhere";
+    e = one_entry(&k, &inv, "investigation", "24-0042", &q, PK_ENOTFOUND, 0);
+    assert_non_null(strstr(e.query, "\"error\":\"camera:"));
+
+    /* refused by the gate: no purpose, unknown purpose, no case, wrong role, no training */
+    search_query_init(&q);
+    q.plate = "7ABC123";
+    e = one_entry(&k, &inv, NULL, NULL, &q, PK_EPURPOSE, 0);
+    assert_string_equal(e.outcome, "refused");
+    assert_non_null(strstr(e.query, "7ABC123"));
+    e = one_entry(&k, &inv, "curiosity", NULL, &q, PK_EPURPOSE, 0);
+    assert_string_equal(e.outcome, "refused");
+    e = one_entry(&k, &inv, "investigation", NULL, &q, PK_ECASE, 0);
+    assert_string_equal(e.outcome, "refused");
+    e = one_entry(&k, &aud, "audit", NULL, &q, PK_EDENIED, 0);
+    assert_string_equal(e.outcome, "refused");
+    assert_string_equal(e.username, "otto");
+    e = one_entry(&k, &fresh, "investigation", "24-0042", &q, PK_ETRAINING, 0);
+    assert_string_equal(e.outcome, "refused");
+
+    /* a grant records once: reusing it returns nothing and writes nothing more */
+    access_request req = {.user = &inv, .action = ACCESS_READS_SEARCH,
+                          .purpose = "investigation", .case_no = "24-0042", .client = "cli"};
+    access_grant *g = NULL;
+    pk_err err;
+    assert_int_equal(access_grant_open(k.st, &req, NULL, &g, &err), PK_OK);
+    search_result res;
+    assert_int_equal(search_run(k.idx, g, &q, &res, &err), PK_OK);
+    assert_int_equal(res.n, 2);
+    search_result_fini(&res);
+    int64_t before = log_count(k.st);
+    assert_int_equal(search_run(k.idx, g, &q, &res, &err), PK_ECONFLICT);
+    assert_int_equal(res.n, 0);
+    assert_null(res.hits);
+    assert_int_equal(log_count(k.st), before);
+    access_grant_free(g);
+    known_teardown(&k);
+}
+
 int main(void) {
+    setenv("PLATEKEEPER_TEST_FAST_PWHASH", "1", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pattern_vs_bruteforce),
         cmocka_unit_test(test_fuzzy_vs_bruteforce),
@@ -693,6 +865,7 @@ int main(void) {
         cmocka_unit_test(test_sync),
         cmocka_unit_test(test_concurrent_add),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_one_log_entry_per_search),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
