@@ -12,9 +12,11 @@ typedef struct command {
 
 /* Keep this table sorted by name. */
 static const command commands[] = {
+    {"alerts", cmd_alerts, "list hotlist alerts; record their CLETS verification (--verify)"},
     {"audit", cmd_audit, "verify the access log, list it, audit reports and reviews"},
     {"export", cmd_export, "export an approved hold as evidence; export verify PACKAGE"},
     {"hold", cmd_hold, "holds for cases: open, approve, release, list"},
+    {"hotlist", cmd_hotlist, "hotlists: create, import, add, list, remove, expire, owner"},
     {"init", cmd_init, "create a data directory and its first administrator"},
     {"purge", cmd_purge, "retention purge of reads and images (--dry-run)"},
     {"read", cmd_read, "recognise plates in images and video"},

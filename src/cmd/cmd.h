@@ -17,6 +17,8 @@
 
 enum { CMD_OK = 0, CMD_FAIL = 1, CMD_USAGE = 2 };
 
+int cmd_alerts(int argc, char **argv);
+int cmd_hotlist(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

@@ -218,6 +218,39 @@ int hotlist_alerts_record(hotlist_engine *e, store *st, const store_read *reads,
     return rc;
 }
 
+/* ---- ingest's hooks ---- */
+
+int hotlist_hook_stored(void *hook, store *st, const store_read *reads, size_t n, pk_err *err) {
+    hotlist_ingest_hook *h = hook;
+    hotlist_alert_batch_free(h->pending); /* a batch that never committed */
+    h->pending = NULL;
+    return hotlist_alerts_record(h->engine, st, reads, NULL, n, &h->pending, err);
+}
+
+void hotlist_hook_committed(void *hook, store *st, const store_read *reads, size_t n) {
+    (void)st;
+    (void)reads;
+    (void)n;
+    hotlist_ingest_hook *h = hook;
+    hotlist_alert_batch *b = h->pending;
+    h->pending = NULL;
+    if (!b) return;
+    for (size_t i = 0; h->collect && i < b->n; i++) {
+        if (b->items[i].covert) continue;
+        if (!h->alerts) h->alerts = json_array();
+        json_array_append(h->alerts, b->items[i].json);
+    }
+    hotlist_alert_batch_publish(h->engine, b);
+}
+
+void hotlist_ingest_hook_fini(hotlist_ingest_hook *h) {
+    if (!h) return;
+    hotlist_alert_batch_free(h->pending);
+    json_decref(h->alerts);
+    h->pending = NULL;
+    h->alerts = NULL;
+}
+
 /* ---- listing under a grant ---- */
 
 typedef struct vis_ctx {

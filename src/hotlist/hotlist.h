@@ -251,6 +251,21 @@ const json_t *hotlist_alert_batch_get(const hotlist_alert_batch *b, size_t i, in
 void hotlist_alert_batch_publish(hotlist_engine *e, hotlist_alert_batch *b);
 void hotlist_alert_batch_free(hotlist_alert_batch *b);
 
+/* Glue for ingest's hooks (ingest_hooks.on_stored / on_committed): one per ingest handle (one
+ * thread). on_stored records the alerts of the new reads in the batch's transaction; on_committed
+ * publishes them and, when collect is set, appends the non-covert ones to alerts (a JSON array
+ * the caller takes and decrefs; POST /reads answers with it). A batch that was rolled back is
+ * dropped at the next on_stored or at fini. */
+typedef struct hotlist_ingest_hook {
+    hotlist_engine *engine;
+    int collect;
+    json_t *alerts;
+    hotlist_alert_batch *pending;
+} hotlist_ingest_hook;
+int hotlist_hook_stored(void *hook, store *st, const store_read *reads, size_t n, pk_err *err);
+void hotlist_hook_committed(void *hook, store *st, const store_read *reads, size_t n);
+void hotlist_ingest_hook_fini(hotlist_ingest_hook *h);
+
 /* Which alerts to list. */
 typedef struct hotlist_alert_query {
     int64_t id;           /* one alert (0: any) */
