@@ -24,7 +24,7 @@ static json_t *read_snapshot(const store_read *r) {
     char ts[PK_TIME_STR_MAX];
     pk_time_format(r->ts, ts);
     json_t *vehicle = r->vehicle ? json_loads(r->vehicle, 0, NULL) : NULL;
-    json_t *o = json_pack("{sI ss s?s ss sI s?s sf s?o}", "id", (json_int_t)r->id, "plate",
+    json_t *o = json_pack("{sI ss ss? ss sI ss? sf so?}", "id", (json_int_t)r->id, "plate",
                           r->plate, "state", r->state[0] ? r->state : NULL, "ts", ts, "camera_id",
                           (json_int_t)r->camera_id, "camera", r->camera[0] ? r->camera : NULL,
                           "confidence", r->confidence, "vehicle", vehicle);
@@ -73,7 +73,7 @@ static json_t *alert_json(const store_alert *a) {
         get_or_null(entry, "state"), "vehicle", "read", rv ? json_incref(rv) : json_null(),
         "entry", get_or_null(entry, "vehicle"));
     json_t *hl = get_or_null(entry, "hotlist");
-    return json_pack("{sI ss sb ss sb sb so so so so so so s?s so so so}", "id",
+    return json_pack("{sI ss sb ss sb sb so so so so so so ss? so so so}", "id",
                      (json_int_t)a->id, "status", a->status, "actionable",
                      !strcmp(a->status, "confirmed"), "match", a->match, "state_mismatch",
                      a->state_mismatch, "covert", a->covert, "created_at",

@@ -77,7 +77,7 @@ static int check_list(const store_hotlist *h, pk_err *err) {
 }
 
 json_t *hotlist_list_json(const store_hotlist *h) {
-    return json_pack("{sI ss ss si ss sb si si s?s sI sI ss}", "id", (json_int_t)h->id, "name",
+    return json_pack("{sI ss ss si ss sb si si ss? sI sI ss}", "id", (json_int_t)h->id, "name",
                      h->name, "source", h->source, "priority", h->priority, "alert_level",
                      h->alert_level, "covert", h->covert, "default_expiry_days",
                      h->default_expiry_days, "hit_retention_days", h->hit_retention_days,
@@ -192,7 +192,7 @@ json_t *hotlist_entry_json(const store_hotlist_entry *e) {
     char exp[PK_TIME_STR_MAX] = "", created[PK_TIME_STR_MAX];
     if (e->expires) pk_time_format(e->expires, exp);
     pk_time_format(e->created_at, created);
-    return json_pack("{sI sI ss sb s?s ss ss ss ss ss s{ss ss ss ss} s?s ss ss ss}", "id",
+    return json_pack("{sI sI ss sb ss? ss ss ss ss ss s{ss ss ss ss} ss? ss ss ss}", "id",
                      (json_int_t)e->id, "hotlist_id", (json_int_t)e->hotlist_id, "plate",
                      e->plate, "partial", e->is_pattern, "state", e->state[0] ? e->state : NULL,
                      "plate_type", e->plate_type, "reason", e->reason, "ncic", e->ncic, "ori",
