@@ -66,8 +66,7 @@ static void default_policy(server_req *r, sbuf *b) {
     char *custodian = setting_or(r->st, "policy.custodian",
                                  "the ALPR Administrator (Assistant Chief of Police or designee)");
     char *contact = setting_or(r->st, "policy.contact", "the Records Unit");
-    int64_t retention = 365;
-    records_retention_get(r->st, &retention, NULL);
+    int64_t retention = records_retention_get(r->st);
     int64_t log_years = store_setting_int(r->st, "audit.log_retention_days", 1825) / 365;
     int64_t refresh = store_setting_int(r->st, "access.training_refresher_days", 730);
     sb_puts(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -196,8 +195,7 @@ static int transparency(server_req *r) {
     records_requests_each(r->st, "approved", count_request, &granted, NULL);
     records_requests_each(r->st, "fulfilled", count_request, &fulfilled, NULL);
     records_requests_each(r->st, "denied", count_request, &denied, NULL);
-    int64_t retention = 365;
-    records_retention_get(r->st, &retention, NULL);
+    int64_t retention = records_retention_get(r->st);
     json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "month", month, "reads_stored",
                           (json_int_t)store_reads_count(r->st), "searches_this_month",
                           (json_int_t)t.searches, "refused_this_month", (json_int_t)t.refused,
