@@ -222,6 +222,14 @@ int search_index_add(search_index *idx, int64_t plate_id, const char *text) {
     return PK_OK;
 }
 
+void search_index_add_reads(search_index *idx, const store_read *reads, size_t n) {
+    pthread_rwlock_wrlock(&idx->lock);
+    for (size_t i = 0; i < n; i++)
+        if (reads[i].plate_id > 0 && pk_plate_valid(reads[i].plate))
+            add_locked(idx, reads[i].plate_id, reads[i].plate, strlen(reads[i].plate));
+    pthread_rwlock_unlock(&idx->lock);
+}
+
 /* Plates read from the store, added under one write lock. */
 typedef struct pending {
     int64_t *ids;

@@ -66,6 +66,12 @@ int search_index_load(search_index *idx, store *st, pk_err *err);
  * not a normalized plate. Safe beside concurrent searches. */
 int search_index_add(search_index *idx, int64_t plate_id, const char *text);
 
+/* search_index_add for every read of a committed batch (read.plate_id and read.plate), under one
+ * lock: what ingest's on_committed hook calls (ingest_hooks in src/ingest/ingest.h), e.g.
+ *     static void committed(void *ctx, store *st, const store_read *r, size_t n) {
+ *         search_index_add_reads(((app *)ctx)->index, r, n); ... }  */
+void search_index_add_reads(search_index *idx, const store_read *reads, size_t n);
+
 /* Adds the plates of the store that the index has not seen (id greater than the highest id any
  * load or sync saw). search_run calls it before pattern and fuzzy lookups. */
 int search_index_sync(search_index *idx, store *st, pk_err *err);

@@ -591,6 +591,18 @@ static void test_sync(void **state) {
     /* adding what is there already changes nothing; bad text is refused */
     assert_int_equal(search_index_add(k.idx, r.plate_id, "NEW1234"), PK_OK);
     assert_int_equal(search_index_size(k.idx), 12);
+    store_read batch[2] = {r, r};
+    snprintf(batch[1].plate, sizeof batch[1].plate, "ADD9");
+    batch[1].plate_id = 777;
+    search_index_add_reads(k.idx, batch, 2);
+    assert_int_equal(search_index_size(k.idx), 13);
+    search__plates got = {0};
+    pk_pattern pat;
+    assert_int_equal(pk_pattern_compile("ADD?", &pat, &err), PK_OK);
+    assert_int_equal(search__index_pattern(k.idx, &pat, 10, &got, &err), PK_OK);
+    assert_int_equal(got.n, 1);
+    assert_int_equal(got.items[0].id, 777);
+    free(got.items);
     assert_int_equal(search_index_add(k.idx, 5, "new-1"), PK_EINVAL);
     assert_int_equal(search_index_add(k.idx, 5, ""), PK_EINVAL);
     known_teardown(&k);
