@@ -83,8 +83,9 @@ int access_training_add(store *st, const char *username, const char *course, int
 int access_session_start(store *st, const access_user *u, const char *client,
                          const pk_clock *clock, char *token, char *csrf, int64_t *expires,
                          pk_err *err);
-/* Resolves a token to its user, refreshing the idle timer; PK_EAUTH when unknown or expired.
- * OUT: *out, the user; csrf (may be NULL) receives the session's CSRF token hash check value. */
+/* Resolves a token to its user, refreshing the idle timer; PK_EAUTH when unknown, ended, idle
+ * too long, past its absolute lifetime, or its account is no longer active (the session is then
+ * ended). Check the CSRF token separately with access_session_csrf_ok. OUT: *out, the user. */
 int access_session_check(store *st, const char *token, const pk_clock *clock, access_user *out,
                          pk_err *err);
 /* True when csrf is the CSRF token of the session named by token. */

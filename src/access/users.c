@@ -151,6 +151,22 @@ int access__pw_hash(const char *password, char out[STORE_PWHASH_MAX], pk_err *er
     return PK_OK;
 }
 
+/* Hashes of random passwords nobody knows, at the production and the test cost: an unknown
+ * username is checked against one so that it takes as long as a known one (no enumeration of
+ * accounts by timing). */
+static const char DUMMY_HASH[crypto_pwhash_argon2id_STRBYTES] =
+    "$argon2id$v=19$m=65536,t=2,p=1$vz5zPWXSDAvOSYeFBZUr2g$07xcW8+nWF6iZxXfrrggkcnT13FMFep06MRZlIfmahY";
+static const char DUMMY_HASH_FAST[crypto_pwhash_argon2id_STRBYTES] =
+    "$argon2id$v=19$m=8,t=1,p=1$IjoJAnKZIvJnUUJ45lrk/g$G/yxY9TyfYYgTOMIp55JkXoSdWOan8qDzz0UgGxs8f4";
+
+static void pw_waste(const char *password) {
+    unsigned long long ops;
+    size_t mem;
+    pwhash_cost(&ops, &mem);
+    const char *h = ops == crypto_pwhash_argon2id_OPSLIMIT_MIN ? DUMMY_HASH_FAST : DUMMY_HASH;
+    (void)!crypto_pwhash_argon2id_str_verify(h, password, strlen(password));
+}
+
 static int pw_verify(const char *hash, const char *password) {
     return crypto_pwhash_argon2id_str_verify(hash, password, strlen(password)) == 0;
 }
@@ -281,6 +297,7 @@ int access_login_at(store *st, const char *username, const char *password, const
     }
     store_user u;
     if (store_user_get_by_name(st, username, &u, NULL) != PK_OK) {
+        pw_waste(password);
         if ((rc = login_fail(st, username, client, now, "unknown user", err))) return rc;
         return pk_err_set(err, PK_EAUTH, "wrong username or password");
     }
