@@ -10,3 +10,12 @@ fuzz-access:
 	    fuzz/fuzz_config.c src/core/conf.c src/core/err.c -o $(BUILD)/fuzz/fuzz_config && \
 	  echo "built $(BUILD)/fuzz/fuzz_config (run: $(BUILD)/fuzz/fuzz_config fuzz/corpus/config)"; \
 	else echo "fuzz-access: $(FUZZ_CC) not found, skipped"; fi
+
+# Access-log appends, verification, the gate's cost and login time (docs/access.md).
+BENCH_TARGETS += bench-access
+.PHONY: bench-access
+$(BUILD)/bench/bench_access: bench/bench_access.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+bench-access: $(BUILD)/bench/bench_access
+	$(BUILD)/bench/bench_access $(BUILD)
