@@ -10,6 +10,8 @@
 
 static const char ZERO_HASH[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
+static int copy_hash(void *ctx, const store_audit_row *r);
+
 static void feed_str(crypto_hash_sha256_state *h, const char *name, const char *v) {
     char buf[96];
     int n = v ? snprintf(buf, sizeof buf, "%s=%zu:", name, strlen(v))
@@ -91,8 +93,10 @@ int audit_append(store *st, const audit_entry *e, int64_t *id, pk_err *err) {
 
 typedef struct verify_ctx {
     audit_verify_result *res;
-    int64_t prev_id;
-    char prev_hash[STORE_HASH_HEX];
+    int64_t prev_id;                 /* id of the entry before; base first_id - 1 at the start */
+    char prev_hash[STORE_HASH_HEX];  /* its hash; the base's prev_hash (or zeros) at the start */
+    int started;
+    json_t *last_purge;              /* query of the newest "log.purge" entry, or NULL */
 } verify_ctx;
 
 static int verify_one(void *vctx, const store_audit_row *r) {
@@ -102,10 +106,11 @@ static int verify_one(void *vctx, const store_audit_row *r) {
     const char *why = NULL;
     char computed[STORE_HASH_HEX];
     if (r->id != c->prev_id + 1) {
-        why = c->prev_id ? "does not follow the previous entry's id: entries are missing or "
+        why = c->started ? "does not follow the previous entry's id: entries are missing or "
                            "were inserted"
-                         : "is not the first id (1): entries at the start are missing";
-    } else if (!r->prev_hash || strcmp(r->prev_hash, c->prev_id ? c->prev_hash : ZERO_HASH)) {
+                         : "is not the first id the log should start at: entries at the start "
+                           "are missing or were inserted";
+    } else if (!r->prev_hash || strcmp(r->prev_hash, c->prev_hash)) {
         why = "its previous-hash link does not match the entry before it (deleted, inserted "
               "or reordered entries)";
     } else {
@@ -120,7 +125,12 @@ static int verify_one(void *vctx, const store_audit_row *r) {
         return 1;
     }
     c->prev_id = r->id;
+    c->started = 1;
     snprintf(c->prev_hash, sizeof c->prev_hash, "%s", r->hash);
+    if (r->action && !strcmp(r->action, "log.purge") && r->query) {
+        json_decref(c->last_purge);
+        c->last_purge = json_loads(r->query, 0, NULL);
+    }
     return 0;
 }
 
@@ -132,10 +142,37 @@ int audit_verify(store *st, audit_verify_result *res, pk_err *err) {
      * unless the newest entries were deleted. */
     int64_t seq = store_audit_seq(st);
     verify_ctx c = {.res = res};
+    int64_t base_id = 1;
+    char base_hash[STORE_HASH_HEX];
+    int rc = store_audit_base_get(st, &base_id, base_hash, NULL);
+    int has_base = rc == PK_OK;
+    if (!has_base) {
+        base_id = 1;
+        snprintf(base_hash, sizeof base_hash, "%s", ZERO_HASH);
+    }
+    c.prev_id = base_id - 1;
+    snprintf(c.prev_hash, sizeof c.prev_hash, "%s", base_hash);
     audit_filter f;
     audit_filter_init(&f);
-    int rc = store_audit_each(st, &f, verify_one, &c, err);
-    if (rc < 0) return rc;
+    rc = store_audit_each(st, &f, verify_one, &c, err);
+    if (rc < 0) {
+        json_decref(c.last_purge);
+        return rc;
+    }
+    /* A base must be the one the newest purge wrote into the chain. */
+    if (res->intact && has_base) {
+        json_t *fid = c.last_purge ? json_object_get(c.last_purge, "first_id") : NULL;
+        json_t *ph = c.last_purge ? json_object_get(c.last_purge, "prev_hash") : NULL;
+        if (!json_is_integer(fid) || json_integer_value(fid) != base_id || !json_is_string(ph) ||
+            strcmp(json_string_value(ph), base_hash)) {
+            res->intact = 0;
+            res->first_bad = base_id;
+            snprintf(res->reason, sizeof res->reason,
+                     "the log's start (entry %lld) does not match any recorded purge",
+                     (long long)base_id);
+        }
+    }
+    json_decref(c.last_purge);
     if (res->intact && seq > c.prev_id) {
         res->intact = 0;
         res->first_bad = c.prev_id + 1;
@@ -143,6 +180,47 @@ int audit_verify(store *st, audit_verify_result *res, pk_err *err) {
                  "entries %lld to %lld are missing (the newest entries were deleted)",
                  (long long)c.prev_id + 1, (long long)seq);
     }
+    return PK_OK;
+}
+
+int audit_purge(store *st, int64_t now, const char *by, int64_t *purged, pk_err *err) {
+    if (purged) *purged = 0;
+    if (!by || !*by) return pk_err_set(err, PK_EINVAL, "by: empty");
+    if (!now) now = pk_now_ms();
+    int64_t days = store_setting_int(st, "audit.log_retention_days", 1825);
+    int64_t reads = store_setting_int(st, "retention_days", 365);
+    if (days < 365) days = 365;
+    if (days < reads) days = reads; /* never shorter than the reads' retention */
+    int64_t cutoff = now - days * PK_MS_PER_DAY;
+    int rc = store_begin(st, err);
+    if (rc) return rc;
+    int64_t upto = 0, n = 0, first = 1;
+    char prev[STORE_HASH_HEX], ignored[STORE_HASH_HEX];
+    if (store_audit_base_get(st, &first, ignored, NULL) != PK_OK) first = 1;
+    rc = store_audit_purge_point(st, cutoff, &upto, err);
+    if (!rc && upto >= first) {
+        rc = store_audit_get(st, upto, copy_hash, prev, err);
+        if (!rc) rc = store_audit_base_set(st, upto + 1, prev, now, by, err);
+        if (!rc) rc = store_audit_delete_upto(st, upto, &n, err);
+        if (!rc) {
+            char cut[PK_TIME_STR_MAX];
+            pk_time_format(cutoff, cut);
+            json_t *q = json_pack("{sIsssssI}", "first_id", (json_int_t)(upto + 1), "prev_hash",
+                                  prev, "before", cut, "deleted", (json_int_t)n);
+            char *qs = json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS);
+            json_decref(q);
+            audit_entry e = {.ts = now, .username = by, .action = "log.purge", .query = qs,
+                             .result_count = -1, .outcome = "ok"};
+            rc = audit_append(st, &e, NULL, err);
+            free(qs);
+        }
+    }
+    if (rc) {
+        store_rollback(st);
+        return rc;
+    }
+    if ((rc = store_commit(st, err))) return rc;
+    if (purged) *purged = n;
     return PK_OK;
 }
 

@@ -56,6 +56,13 @@ int audit_verify(store *st, audit_verify_result *res, pk_err *err);
 
 /* ---- added by the access work ---- */
 
+/* Retention of the log itself: deletes the entries older than audit.log_retention_days
+ * (default 1825; never less than 365 nor the reads' retention_days), oldest first, records the
+ * new start of the chain (first kept id, hash of the last deleted entry) and appends a
+ * "log.purge" entry carrying the same, which audit_verify checks the start against. Meant for
+ * the daily retention job. OUT: *purged (may be NULL), entries deleted. */
+int audit_purge(store *st, int64_t now, const char *by, int64_t *purged, pk_err *err);
+
 /* The newest entry: OUT: *id (0 when the log is empty) and hash (STORE_HASH_HEX bytes). */
 int audit_head(store *st, int64_t *id, char *hash, pk_err *err);
 

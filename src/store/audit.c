@@ -22,6 +22,16 @@ static const char SQL_EACH_ASC[] =
 static const char SQL_EACH_DESC[] = "SELECT " LOG_COLS " FROM access_log" LOG_WHERE
                                     " AND (?7 = 0 OR id < ?7) ORDER BY id DESC LIMIT ?8";
 static const char SQL_GET[] = "SELECT " LOG_COLS " FROM access_log WHERE id = ?";
+static const char SQL_BASE_GET[] = "SELECT first_id, prev_hash FROM access_log_base";
+static const char SQL_BASE_SET[] =
+    "INSERT INTO access_log_base(one, first_id, prev_hash, purged_at, purged_by)"
+    " VALUES (1, ?, ?, ?, ?) ON CONFLICT(one) DO UPDATE SET first_id = excluded.first_id,"
+    " prev_hash = excluded.prev_hash, purged_at = excluded.purged_at,"
+    " purged_by = excluded.purged_by";
+static const char SQL_PURGE_POINT[] =
+    "SELECT coalesce((SELECT min(id) - 1 FROM access_log WHERE ts >= ?),"
+    " (SELECT max(id) FROM access_log), 0)";
+static const char SQL_DELETE_UPTO[] = "DELETE FROM access_log WHERE id <= ?";
 static const char SQL_REVIEW_ADD[] =
     "INSERT INTO audit_reviews(entry_id, reviewer, finding, approved_by, reviewed_at)"
     " VALUES (?,?,?,?,?)";
@@ -163,6 +173,57 @@ int store_audit_get(store *st, int64_t id, int (*fn)(void *ctx, const store_audi
     int rc = fn(ctx, &row);
     sqlite3_reset(s);
     return rc;
+}
+
+int store_audit_base_get(store *st, int64_t *first_id, char *prev_hash, pk_err *err) {
+    sqlite3_stmt *s = store__stmt(st, SQL_BASE_GET, err);
+    if (!s) return PK_EDB;
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        *first_id = sqlite3_column_int64(s, 0);
+        store__col_text(s, 1, prev_hash, STORE_HASH_HEX);
+    }
+    sqlite3_reset(s);
+    if (r == SQLITE_ROW) return PK_OK;
+    if (r == SQLITE_DONE) return pk_err_set(err, PK_ENOTFOUND, "the access log was never purged");
+    return store__dberr(st, err, "access_log_base");
+}
+
+int store_audit_base_set(store *st, int64_t first_id, const char *prev_hash, int64_t at,
+                         const char *by, pk_err *err) {
+    PK_ASSERT(st->tx_depth > 0);
+    sqlite3_stmt *s = store__stmt(st, SQL_BASE_SET, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_int64(s, 1, first_id);
+    sqlite3_bind_text(s, 2, prev_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, at);
+    sqlite3_bind_text(s, 4, by, -1, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    sqlite3_reset(s);
+    return r == SQLITE_DONE ? PK_OK : store__dberr(st, err, "access_log_base");
+}
+
+int store_audit_purge_point(store *st, int64_t cutoff, int64_t *id, pk_err *err) {
+    *id = 0;
+    sqlite3_stmt *s = store__stmt(st, SQL_PURGE_POINT, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_int64(s, 1, cutoff);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) *id = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return r == SQLITE_ROW ? PK_OK : store__dberr(st, err, "access_log");
+}
+
+int store_audit_delete_upto(store *st, int64_t upto, int64_t *n, pk_err *err) {
+    PK_ASSERT(st->tx_depth > 0);
+    sqlite3_stmt *s = store__stmt(st, SQL_DELETE_UPTO, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_int64(s, 1, upto);
+    int r = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (r != SQLITE_DONE) return store__dberr(st, err, "access_log purge");
+    if (n) *n = sqlite3_changes(st->db);
+    return PK_OK;
 }
 
 int store_review_add(store *st, const store_review *rv, int64_t *id, pk_err *err) {

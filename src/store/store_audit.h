@@ -65,6 +65,18 @@ int store_audit_each(store *st, const store_audit_filter *f,
 int store_audit_get(store *st, int64_t id, int (*fn)(void *ctx, const store_audit_row *r),
                     void *ctx, pk_err *err);
 
+/* Retention. The chain's base after a purge: the first kept id and the hash of the entry
+ * before it (PK_ENOTFOUND when nothing was ever purged). OUT: *first_id, prev_hash. */
+int store_audit_base_get(store *st, int64_t *first_id, char *prev_hash, pk_err *err);
+/* Records a new base (inside the caller's transaction). */
+int store_audit_base_set(store *st, int64_t first_id, const char *prev_hash, int64_t at,
+                         const char *by, pk_err *err);
+/* The id just before the first entry with ts >= cutoff (the last id when none is that new);
+ * 0 when the log is empty or its first entry is that new. */
+int store_audit_purge_point(store *st, int64_t cutoff, int64_t *id, pk_err *err);
+/* Deletes entries with id <= upto (only below the base: set it first). OUT: *n deleted. */
+int store_audit_delete_upto(store *st, int64_t upto, int64_t *n, pk_err *err);
+
 /* Audit reviews. */
 typedef struct store_review {
     int64_t id;

@@ -353,6 +353,56 @@ static void test_bad_entries(void **state) {
     tu_store_free(st, dir);
 }
 
+static void test_purge(void **state) {
+    (void)state;
+    char *dir;
+    store *st = tu_store_new(&dir);
+    pk_err err;
+    int64_t now = pk_now_ms(), old = now - 6 * 365 * PK_MS_PER_DAY;
+    for (int i = 0; i < 5; i++) add(st, "alice", "search", old + i, 1, "investigation", "C1");
+    for (int i = 0; i < 3; i++) add(st, "alice", "search", now - 1000 + i, 1, "investigation", "C1");
+    int64_t rid;
+    assert_int_equal(audit_review_add(st, 2, "aud", "ok", "chief", "cli", old + 10, &rid, &err), PK_OK);
+    /* entry 9, the review's own entry, is dated old + 10 but stays: purges cut a prefix */
+    int64_t n = -1;
+    assert_int_equal(audit_purge(st, now, "system", &n, &err), PK_OK);
+    assert_int_equal(n, 5);
+    audit_verify_result r = verify(st);
+    if (!r.intact) fail_msg("%s", r.reason);
+    assert_int_equal(r.checked, 5); /* 6, 7, 8, the review entry 9, the purge entry 10 */
+    /* nothing more to purge: no new entry */
+    assert_int_equal(audit_purge(st, now, "system", &n, &err), PK_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(verify(st).checked, 5);
+    /* the retention setting is honoured, and never below a year */
+    assert_int_equal(store_setting_set(st, "audit.log_retention_days", "10", &err), PK_OK);
+    assert_int_equal(audit_purge(st, now, "system", &n, &err), PK_OK);
+    assert_int_equal(n, 0);
+    /* kept entries still cannot be deleted by the product */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(store_path(st), &db), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM access_log WHERE id = 6", 0, 0, 0), SQLITE_OK);
+    sqlite3_close(db);
+    /* the reviews table kept the review of a purged entry */
+    json_t *rep;
+    assert_int_equal(audit_report(st, INT64_MIN, INT64_MAX, 0, &rep, &err), PK_OK);
+    assert_int_equal(json_array_size(json_object_get(rep, "reviews")), 1);
+    json_decref(rep);
+    /* deleting the first kept entry is still caught */
+    raw(st, DROP "DELETE FROM access_log WHERE id = 6");
+    r = verify(st);
+    assert_false(r.intact);
+    assert_int_equal(r.first_bad, 7);
+    tu_store_free(st, dir);
+}
+
+static void test_forged_base(void **state) {
+    (void)state;
+    /* deleting the oldest entries and writing a base by hand, without a purge in the chain */
+    expect_bad(DROP "INSERT INTO access_log_base VALUES (1, 4, (SELECT hash FROM access_log"
+                    " WHERE id = 3), 0, 'mallory'); DELETE FROM access_log WHERE id < 4", 4);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain_intact),
@@ -367,6 +417,8 @@ int main(void) {
         cmocka_unit_test(test_report),
         cmocka_unit_test(test_sample_and_review),
         cmocka_unit_test(test_bad_entries),
+        cmocka_unit_test(test_purge),
+        cmocka_unit_test(test_forged_base),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
