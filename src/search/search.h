@@ -145,4 +145,19 @@ int search_request(search_index *idx, store *st, const access_request *req, cons
  * (when fuzzy is set). Returns malloc'd text the caller frees. */
 char *search_hit_json(const search_hit *h, int fuzzy);
 
+/* ---- one read by id (src/search/get.c; for GET /api/v1/reads/{id} and its image) ---- */
+
+/* Fetches read id under grant g (ACCESS_READS_VIEW): records the access-log entry (the read id
+ * and, for images, the kind; result count 1, or 0 when absent) and only then fills out.
+ * PK_ENOTFOUND when there is no such read (logged with count 0). OUT: *out (out->read's
+ * strings are freed by search_hit_fini). One call per grant. */
+int search_read_get(access_grant *g, int64_t id, search_hit *out, pk_err *err);
+void search_hit_fini(search_hit *h);
+
+/* The read's plate or scene image (kind "plate" or "scene") under grant g, logged like
+ * search_read_get. PK_ENOTFOUND when the read or its image is absent.
+ * OUT: *data (malloc'd JPEG, the caller frees it), *len. */
+int search_read_image(access_grant *g, int64_t id, const char *kind, unsigned char **data,
+                      size_t *len, pk_err *err);
+
 #endif

@@ -129,7 +129,74 @@ static int reads_search(server_req *r) {
     return 0;
 }
 
+/* A JSON text field of a read (candidates, vehicle) as a value; null when absent or bad. */
+static json_t *json_field(const char *text) {
+    if (!text || !*text) return json_null();
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+    return v ? v : json_null();
+}
+
+static int read_get(server_req *r) {
+    static const char *const allowed[] = {"purpose", "case", NULL};
+    if (server__query_only(r, allowed)) return 0;
+    int64_t id;
+    if (server__param_id(r, "id", &id)) return 0;
+    char q[64];
+    snprintf(q, sizeof q, "{\"read_id\": %lld}", (long long)id);
+    access_grant *g;
+    if (server__grant_open(r, ACCESS_READS_VIEW, NULL, q, &g)) return 0;
+    search_hit hit;
+    pk_err err;
+    pk_err_clear(&err);
+    int rc = search_read_get(g, id, &hit, &err);
+    access_grant_free(g);
+    if (rc == PK_ENOTFOUND) return server__reply_error(r, 404, "not_found", "read %lld: no such read", (long long)id);
+    if (rc) return server__reply_pkerr(r, rc, &err);
+    char *text = search_hit_json(&hit, 0);
+    json_t *o = json_loads(text, 0, NULL);
+    free(text);
+    const store_read *rd = &hit.read;
+    json_object_set_new(o, "heading", rd->heading >= 0 ? json_real(rd->heading) : json_null());
+    json_object_set_new(o, "candidates", json_field(rd->candidates));
+    json_object_set_new(o, "vehicle", json_field(rd->vehicle));
+    char url[96];
+    snprintf(url, sizeof url, "/api/v1/reads/%lld/image?kind=plate", (long long)id);
+    json_object_set_new(o, "plate_image", rd->plate_image[0] ? json_string(url) : json_null());
+    snprintf(url, sizeof url, "/api/v1/reads/%lld/image?kind=scene", (long long)id);
+    json_object_set_new(o, "scene_image", rd->scene_image[0] ? json_string(url) : json_null());
+    search_hit_fini(&hit);
+    return server__reply_json(r, 200, json_pack("{s:o}", "read", o));
+}
+
+static int read_image(server_req *r) {
+    static const char *const allowed[] = {"kind", "purpose", "case", NULL};
+    if (server__query_only(r, allowed)) return 0;
+    int64_t id;
+    if (server__param_id(r, "id", &id)) return 0;
+    const char *kind = server__query(r, "kind");
+    if (!kind || !*kind) kind = "plate";
+    if (strcmp(kind, "plate") && strcmp(kind, "scene"))
+        return server__reply_error(r, 400, "invalid", "kind: must be plate or scene");
+    char q[96];
+    snprintf(q, sizeof q, "{\"read_id\": %lld, \"image\": \"%s\"}", (long long)id, kind);
+    access_grant *g;
+    if (server__grant_open(r, ACCESS_READS_VIEW, NULL, q, &g)) return 0;
+    unsigned char *data = NULL;
+    size_t len = 0;
+    pk_err err;
+    pk_err_clear(&err);
+    int rc = search_read_image(g, id, kind, &data, &len, &err);
+    access_grant_free(g);
+    if (rc == PK_ENOTFOUND) return server__reply_error(r, 404, "not_found", "%s", err.msg);
+    if (rc) return server__reply_pkerr(r, rc, &err);
+    server__reply_bytes(r, 200, "image/jpeg", data, len);
+    free(data);
+    return 0;
+}
+
 const server_route server__reads_routes[] = {
     {"GET", "/api/v1/reads", SR_INVESTIGATOR | SR_ADMIN, reads_search, 0},
+    {"GET", "/api/v1/reads/{id}", SR_INVESTIGATOR | SR_ADMIN | SR_OPERATOR, read_get, 0},
+    {"GET", "/api/v1/reads/{id}/image", SR_INVESTIGATOR | SR_ADMIN | SR_OPERATOR, read_image, 0},
     {0},
 };

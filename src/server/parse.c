@@ -46,6 +46,18 @@ static int depth_ok(const char *buf, size_t len, unsigned max_depth, size_t *whe
 
 int server__json_parse(const char *buf, size_t len, unsigned max_depth, json_t **out,
                        server_perr *e) {
+    int rc = server__json_parse_any(buf, len, max_depth, out, e);
+    if (rc) return rc;
+    if (!json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        return perr(e, "invalid_json", "the body must be a JSON object");
+    }
+    return 0;
+}
+
+int server__json_parse_any(const char *buf, size_t len, unsigned max_depth, json_t **out,
+                           server_perr *e) {
     *out = NULL;
     if (len == 0) return perr(e, "invalid_json", "request body is empty; a JSON object is expected");
     size_t where = 0;
@@ -54,14 +66,10 @@ int server__json_parse(const char *buf, size_t len, unsigned max_depth, json_t *
                     where);
     json_error_t je;
     /* No JSON_ALLOW_NUL: a "\u0000" inside a string is refused, so C strings stay whole. */
-    json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!v)
         return perr(e, "invalid_json", "malformed JSON at line %d column %d: %s", je.line,
                     je.column, je.text);
-    if (!json_is_object(v)) {
-        json_decref(v);
-        return perr(e, "invalid_json", "the body must be a JSON object");
-    }
     *out = v;
     return 0;
 }

@@ -10,5 +10,6 @@ const server_route *const server__tables[] = {
     server__settings_routes,
     server__events_routes,
     server__reads_routes,
+    server__ingest_routes,
     NULL,
 };

@@ -18,7 +18,7 @@
 
 /* --- store pool ------------------------------------------------------------------------------ */
 
-int server__store_get(server *s, store **out, pk_err *err) {
+int server__slot_get(server *s, server_slot **out, pk_err *err) {
     pthread_mutex_lock(&s->pool_mu);
     if (s->pool_n > 0) {
         *out = s->pool[--s->pool_n];
@@ -26,24 +26,36 @@ int server__store_get(server *s, store **out, pk_err *err) {
         return PK_OK;
     }
     pthread_mutex_unlock(&s->pool_mu);
-    return store_open(s->db_path, 0, out, err);
+    store *st;
+    int rc = store_open(s->db_path, 0, &st, err);
+    if (rc) return rc;
+    server_slot *slot = pk_xcalloc(1, sizeof *slot);
+    slot->st = st;
+    slot->srv = s;
+    *out = slot;
+    return PK_OK;
 }
 
-void server__store_put(server *s, store *st) {
-    if (!st) return;
-    store_rollback(st); /* a handler that failed half way leaves nothing open */
+void server__slot_put(server *s, server_slot *slot) {
+    if (!slot) return;
+    store_rollback(slot->st); /* a handler that failed half way leaves nothing open */
     pthread_mutex_lock(&s->pool_mu);
     if (s->pool_n == s->pool_cap) {
         s->pool_cap = s->pool_cap ? s->pool_cap * 2 : 8;
         s->pool = pk_xrealloc(s->pool, (size_t)s->pool_cap * sizeof *s->pool);
     }
-    s->pool[s->pool_n++] = st;
+    s->pool[s->pool_n++] = slot;
     pthread_mutex_unlock(&s->pool_mu);
 }
 
 static void pool_close_all(server *s) {
     pthread_mutex_lock(&s->pool_mu);
-    for (int i = 0; i < s->pool_n; i++) store_close(s->pool[i]);
+    for (int i = 0; i < s->pool_n; i++) {
+        ingest_free(s->pool[i]->in);
+        store_close(s->pool[i]->st);
+        json_decref(s->pool[i]->alerts);
+        free(s->pool[i]);
+    }
     s->pool_n = 0;
     pthread_mutex_unlock(&s->pool_mu);
 }
@@ -176,11 +188,12 @@ static int authorize(server_req *r) {
 static void dispatch(server_req *r) {
     pk_err err;
     pk_err_clear(&err);
-    if (server__store_get(r->srv, &r->st, &err)) {
+    if (server__slot_get(r->srv, &r->slot, &err)) {
         fprintf(stderr, "platekeeper serve: store: %s\n", err.msg);
         server__reply_error(r, 503, "busy", "the database is not available; try again");
         return;
     }
+    r->st = r->slot->st;
     if (!(r->route->who & SR_PUBLIC)) {
         if (authenticate(r) || authorize(r)) goto done;
     }
@@ -191,7 +204,8 @@ static void dispatch(server_req *r) {
         server__reply_error(r, 500, "internal", "the server failed to answer");
     }
 done:
-    server__store_put(r->srv, r->st);
+    server__slot_put(r->srv, r->slot);
+    r->slot = NULL;
     r->st = NULL;
 }
 
@@ -367,6 +381,20 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
 
 static char *dup_or_null(const char *s) { return s ? pk_xstrdup(s) : NULL; }
 
+/* The hotlist engine's publish callback: one alert to the "alerts" topic, with who may see it
+ * as the event's meta (covert lists' alerts go to their owners and administrators only). */
+static void publish_alert(void *ctx, const hotlist_alert_note *note) {
+    json_t *owners = json_array();
+    for (size_t i = 0; i < note->n_owners; i++)
+        json_array_append_new(owners, json_string(note->owners[i]));
+    json_t *meta = json_pack("{s:b, s:I, s:o}", "covert", note->covert, "hotlist_id",
+                             (json_int_t)note->hotlist_id, "owners", owners);
+    char *m = json_dumps(meta, JSON_COMPACT);
+    json_decref(meta);
+    server__publish_meta(ctx, "alerts", note->json, m);
+    free(m);
+}
+
 int server_new(const server_config *cfg, server **out, pk_err *err) {
     *out = NULL;
     server *s = pk_xcalloc(1, sizeof *s);
@@ -412,8 +440,15 @@ int server_new(const server_config *cfg, server **out, pk_err *err) {
     if (rc) return rc;
     s->index = search_index_new();
     rc = search_index_load(s->index, st, err);
-    server__store_put(s, st);
-    return rc;
+    server_slot *slot = pk_xcalloc(1, sizeof *slot);
+    slot->st = st;
+    slot->srv = s;
+    server__slot_put(s, slot);
+    if (rc) return rc;
+    rc = hotlist_engine_new(s->db_path, &s->hot, err);
+    if (rc) return rc;
+    hotlist_engine_set_publish(s->hot, publish_alert, s);
+    return PK_OK;
 }
 
 int server_start(server *s, unsigned *port, pk_err *err) {
@@ -453,7 +488,7 @@ int server_start(server *s, unsigned *port, pk_err *err) {
         snprintf(s->url, sizeof s->url, "%s://[%s]:%u", s->tls ? "https" : "http", host, s->port);
     }
     if (port) *port = s->port;
-    return PK_OK;
+    return hotlist_engine_start(s->hot, err);
 }
 
 const char *server_url(const server *s) { return s->url; }
@@ -473,6 +508,8 @@ int server_stop(server *s, pk_err *err) {
                 atomic_load(&s->inflight), s->grace_s);
     MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
+    hotlist_engine_free(s->hot); /* its thread and store handle go before the checkpoint */
+    s->hot = NULL;
     pool_close_all(s);
     store *st;
     int rc = store_open(s->db_path, 0, &st, err);
@@ -489,6 +526,7 @@ void server_free(server *s) {
     pool_close_all(s);
     server__hub_free(s->hub);
     search_index_free(s->index);
+    hotlist_engine_free(s->hot);
     pthread_mutex_destroy(&s->pool_mu);
     free(s->pool);
     free(s->data_dir);

@@ -40,6 +40,8 @@
 #include <stdatomic.h>
 
 #include "access/access.h"
+#include "hotlist/hotlist.h"
+#include "ingest/ingest.h"
 #include "search/search.h"
 #include "server/server.h"
 
@@ -61,6 +63,16 @@
 #define SERVER__PARAM_MAX 128
 
 typedef struct server_req server_req;
+
+/* What the pool lends a request: a store handle and, made on first use, an ingest handle on
+ * it (ingest caches camera ids per handle). Both belong to one thread at a time. */
+typedef struct server_slot {
+    store *st;
+    ingest *in;
+    struct server *srv;
+    hotlist_alert_batch *batch; /* alerts of the batch being ingested (on_stored → committed) */
+    json_t *alerts;             /* the committed batch's alerts for the answer (not covert) */
+} server_slot;
 typedef int (*server__handler)(server_req *r);
 
 typedef struct server_route {
@@ -79,6 +91,7 @@ extern const server_route server__audit_routes[];
 extern const server_route server__settings_routes[];
 extern const server_route server__events_routes[];
 extern const server_route server__reads_routes[];
+extern const server_route server__ingest_routes[];
 
 /* All tables, NULL-terminated (routes.c). */
 extern const server_route *const server__tables[];
@@ -107,6 +120,7 @@ struct server_req {
     int body_over;                /* body went past body_limit (rest discarded) */
     uint64_t body_dropped;        /* bytes discarded so far */
     store *st;                    /* this request's store handle, borrowed from the pool */
+    server_slot *slot;            /* the pool slot st belongs to */
     enum server_auth auth;
     access_user user;             /* the caller, when auth is BEARER or COOKIE */
     char unit[ACCESS_NAME_MAX];   /* the unit's name, when auth is UNIT */
@@ -135,11 +149,12 @@ struct server {
     atomic_int inflight;          /* requests between first callback and completion */
     atomic_int stopping;
     pthread_mutex_t pool_mu;      /* guards the store pool */
-    store **pool;
+    server_slot **pool;
     int pool_n, pool_cap;
     struct server_sse_hub *hub;
     pk_clock clock;               /* wall clock (tests of expiry run a real server and wait) */
     search_index *index;          /* the plate dictionary, shared by all threads */
+    hotlist_engine *hot;          /* the hotlist matcher every ingested read goes through */
 };
 
 /* --- replies (reply.c) ---------------------------------------------------------------------- */
@@ -218,6 +233,9 @@ typedef struct server_perr {
  * max_depth deep. OUT: *out, new reference. Non-zero with e filled when bad. */
 int server__json_parse(const char *buf, size_t len, unsigned max_depth, json_t **out,
                        server_perr *e);
+/* The same for any JSON value (object, array, ...). */
+int server__json_parse_any(const char *buf, size_t len, unsigned max_depth, json_t **out,
+                           server_perr *e);
 /* Validates obj against spec ({0}-terminated). Non-zero with e filled when bad. */
 int server__json_check(json_t *obj, const server_field *spec, server_perr *e);
 /* Matches path against a route pattern; fills p with "{name}" captures. 1 on a match. */
@@ -229,10 +247,12 @@ int server__parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* --- the store pool (server.c) --------------------------------------------------------------- */
 
-/* Borrows a store handle for this thread (opening one when the pool is empty). */
-int server__store_get(server *s, store **out, pk_err *err);
-/* Returns a handle to the pool (rolling back anything left open). */
-void server__store_put(server *s, store *st);
+/* Borrows a slot for this thread (opening a store handle when the pool is empty). */
+int server__slot_get(server *s, server_slot **out, pk_err *err);
+/* Returns a slot to the pool (rolling back anything left open). */
+void server__slot_put(server *s, server_slot *slot);
+/* The slot's ingest handle (made on first use, with the search and hotlist hooks). */
+ingest *server__ingest(server_req *r);
 
 /* --- live streams (sse.c) --------------------------------------------------------------------- */
 
@@ -240,9 +260,14 @@ struct server_sse_hub *server__hub_new(void);
 void server__hub_close(struct server_sse_hub *h); /* ends every stream (shutdown) */
 void server__hub_free(struct server_sse_hub *h);
 
-/* Decides per subscriber whether an event goes out (e.g. alerts for this user's unit); NULL
- * sends every event of the topic. */
-typedef int (*server__sse_filter)(void *ctx, const char *topic, const char *json);
+/* Decides per subscriber whether an event goes out (e.g. covert alerts only to the list's
+ * owners); meta is what the publisher attached for this decision (NULL when nothing), never
+ * sent. NULL filter sends every event of the topic. */
+typedef int (*server__sse_filter)(void *ctx, const char *topic, const char *json,
+                                  const char *meta);
+
+/* server_publish with meta (JSON text or NULL) for the subscribers' filters. */
+void server__publish_meta(server *s, const char *topic, const char *json, const char *meta);
 
 /* Answers the request with an event stream of topic. ctx (freed with ctx_free, may be NULL)
  * goes to filter. Last-Event-ID resumes after that event when it is still buffered. */

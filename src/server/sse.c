@@ -25,6 +25,7 @@ typedef struct hub_event {
     uint64_t seq;
     char *topic;
     char *data;
+    char *meta;
 } hub_event;
 
 typedef struct sub {
@@ -107,6 +108,7 @@ void server__hub_free(struct server_sse_hub *h) {
     for (int i = 0; i < HUB_RING; i++) {
         free(h->ring[i].topic);
         free(h->ring[i].data);
+        free(h->ring[i].meta);
     }
     pthread_cond_destroy(&h->stop_cv);
     pthread_mutex_destroy(&h->mu);
@@ -114,14 +116,20 @@ void server__hub_free(struct server_sse_hub *h) {
 }
 
 void server_publish(server *srv, const char *topic, const char *json) {
+    server__publish_meta(srv, topic, json, NULL);
+}
+
+void server__publish_meta(server *srv, const char *topic, const char *json, const char *meta) {
     struct server_sse_hub *h = srv->hub;
     pthread_mutex_lock(&h->mu);
     hub_event *e = &h->ring[h->next_seq % HUB_RING];
     free(e->topic);
     free(e->data);
+    free(e->meta);
     e->seq = h->next_seq++;
     e->topic = pk_xstrdup(topic);
     e->data = pk_xstrdup(json);
+    e->meta = meta ? pk_xstrdup(meta) : NULL;
     wake_all_locked(h);
     pthread_mutex_unlock(&h->mu);
 }
@@ -159,6 +167,7 @@ static void out_event(sub *s, uint64_t seq, const char *event, const char *data)
 typedef struct pending {
     uint64_t seq;
     char *data;
+    char *meta;
 } pending;
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
@@ -195,6 +204,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
             list = pk_xrealloc(list, (n_list + 1) * sizeof *list);
             list[n_list].seq = q;
             list[n_list].data = pk_xstrdup(e->data);
+            list[n_list].meta = e->meta ? pk_xstrdup(e->meta) : NULL;
             n_list++;
         }
         uint64_t upto = h->next_seq - 1;
@@ -214,9 +224,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
         s->last_seq = upto;
         if (lagged) out_event(s, oldest - 1, "lagged", "{\"lost\": true}");
         for (size_t i = 0; i < n_list; i++) {
-            if (!s->filter || s->filter(s->ctx, s->topic, list[i].data))
+            if (!s->filter || s->filter(s->ctx, s->topic, list[i].data, list[i].meta))
                 out_event(s, list[i].seq, s->topic, list[i].data);
             free(list[i].data);
+            free(list[i].meta);
         }
         free(list);
     }

@@ -29,6 +29,8 @@ EXPECTED = {
     ("POST", "/api/v1/units"): {"admin"},
     ("GET", "/api/v1/reads"): {"investigator", "admin"},
     ("POST", "/api/v1/reads"): {"admin", "unit"},
+    ("GET", "/api/v1/reads/{id}"): {"investigator", "admin", "operator"},
+    ("GET", "/api/v1/reads/{id}/image"): {"investigator", "admin", "operator"},
     ("GET", "/api/v1/audit/log"): {"auditor", "admin"},
     ("GET", "/api/v1/audit/verify"): {"auditor", "admin"},
     ("GET", "/api/v1/audit/report"): {"auditor", "admin"},
