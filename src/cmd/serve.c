@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/conf.h"
 #include "server/server.h"
+
+static int cmd_serve_run(server_config *cfg);
 
 static const char usage[] =
     "usage: platekeeper serve [--data DIR] [--listen ADDR:PORT] [--tls-cert F --tls-key F]\n"
@@ -22,12 +25,15 @@ int cmd_serve(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     server_config cfg = {.data_dir = "data", .listen = "127.0.0.1:8080", .version = PK_VERSION};
-    int c;
+    int c, have_listen = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:l:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': cfg.data_dir = optarg; break;
-        case 'l': cfg.listen = optarg; break;
+        case 'l':
+            cfg.listen = optarg;
+            have_listen = 1;
+            break;
         case 'c': cfg.tls_cert = optarg; break;
         case 'k': cfg.tls_key = optarg; break;
         case 'w': cfg.web_dir = optarg; break;
@@ -44,6 +50,30 @@ int cmd_serve(int argc, char **argv) {
         }
     }
     if (optind < argc) return cmd_usage("serve", "unexpected argument '%s'", argv[optind]);
+
+    /* DIR/platekeeper.conf (written by init) fills in what the options left out. */
+    pk_err err;
+    pk_err_clear(&err);
+    pk_conf *conf = NULL;
+    char conf_path[4200];
+    snprintf(conf_path, sizeof conf_path, "%s/platekeeper.conf", cfg.data_dir);
+    int crc = pk_conf_load(conf_path, &conf, &err);
+    if (crc && crc != PK_ENOTFOUND) return cmd_fail("serve", &err);
+    const char *v;
+    if (!have_listen && (v = pk_conf_get(conf, "listen")) && *v) cfg.listen = v;
+    if (!cfg.tls_cert && !cfg.tls_key && (v = pk_conf_get(conf, "tls_cert")) && *v) {
+        cfg.tls_cert = v;
+        cfg.tls_key = pk_conf_get(conf, "tls_key");
+        if (cfg.tls_key && !*cfg.tls_key) cfg.tls_key = NULL;
+    }
+    int rc = cmd_serve_run(&cfg);
+    pk_conf_free(conf);
+    return rc;
+}
+
+/* Runs the server of cfg until a stop signal. */
+static int cmd_serve_run(server_config *cfg_in) {
+    server_config cfg = *cfg_in;
     if (!!cfg.tls_cert != !!cfg.tls_key)
         return cmd_usage("serve", "--tls-cert and --tls-key go together");
 

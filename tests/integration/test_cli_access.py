@@ -218,6 +218,26 @@ def run(tap, tmp):
     rc, out, err = pk("audit", "verify", "--data", d, "--user", "chief", "--anchor", anchor)
     tap.ok(rc == 1 and "ANCHOR FAILED" in out, "a deleted anchored entry is caught", out)
 
+    # serve takes its listen address from platekeeper.conf when --listen is not given
+    sd = os.path.join(tmp, "served")
+    rc, out, err = pk("init", "--data", sd, "--admin", "chief", "--listen", "127.0.0.1:0")
+    env = dict(os.environ, PLATEKEEPER_TEST_FAST_PWHASH="1")
+    p = subprocess.Popen([PK_BIN, "serve", "--data", sd], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        first = p.stdout.readline()
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+    tap.ok("serving http://127.0.0.1:" in first and ":8080" not in first,
+           "serve listens where platekeeper.conf says", first)
+    with open(os.path.join(sd, "platekeeper.conf"), "a") as f:
+        f.write("this line is broken\n")
+    p = subprocess.run([PK_BIN, "serve", "--data", sd], capture_output=True, text=True,
+                       env=env, timeout=30)
+    tap.ok(p.returncode == 1 and "platekeeper.conf: line" in p.stderr,
+           "serve refuses a broken platekeeper.conf, naming the line", p.stderr)
+
     # an operator may not read the log; the refusal is logged
     rc, out, err = pk("user", "add", "opal", "--data", d, "--user", "chief", "--role", "operator",
                       "--full-name", "Opal", "--job-title", "Officer", new_pw=INV_PW)
