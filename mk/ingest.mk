@@ -12,3 +12,17 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 bench-ingest: $(INGEST_BENCH)
 	$(INGEST_BENCH) 1000000
 	@if [ "$${PK_BENCH_10M:-0}" = 1 ]; then $(INGEST_BENCH) 10000000; fi
+
+# libFuzzer targets for the read parsers (JSON lines files, POST /reads bodies with OpenALPR
+# messages); built only where clang is present. The whole library is compiled in, instrumented.
+INGEST_FUZZ := $(BUILD)/fuzz/fuzz_ingest_jsonl $(BUILD)/fuzz/fuzz_openalpr
+.PHONY: fuzz fuzz-ingest
+fuzz: fuzz-ingest
+fuzz-ingest:
+	@if command -v clang >/dev/null 2>&1; then $(MAKE) --no-print-directory $(INGEST_FUZZ); \
+	else echo "fuzz-ingest: clang not found, skipped"; fi
+$(BUILD)/fuzz/fuzz_ingest_jsonl $(BUILD)/fuzz/fuzz_openalpr: $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRCS) $(BUILD)/gen/schema.c
+	@mkdir -p $(dir $@)
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc -I$(BUILD)/gen \
+		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(BUILD)/gen/schema.c $(PKG_LIBS) -lm -lpthread
+	@echo "built $@ (run: $@ fuzz/corpus/$(patsubst fuzz_%,%,$*))"

@@ -14,9 +14,11 @@ typedef struct command {
 static const command commands[] = {
     {"alerts", cmd_alerts, "list hotlist alerts; record their CLETS verification (--verify)"},
     {"audit", cmd_audit, "verify the access log, list it, audit reports and reviews"},
+    {"demo", cmd_demo, "fill a data directory with realistic synthetic reads, users, a hotlist"},
     {"export", cmd_export, "export an approved hold as evidence; export verify PACKAGE"},
     {"hold", cmd_hold, "holds for cases: open, approve, release, list"},
     {"hotlist", cmd_hotlist, "hotlists: create, import, add, list, remove, expire, owner"},
+    {"ingest", cmd_ingest, "bulk-load reads (JSON lines or OpenALPR JSON) as an administrator"},
     {"init", cmd_init, "create a data directory and its first administrator"},
     {"purge", cmd_purge, "retention purge of reads and images (--dry-run)"},
     {"read", cmd_read, "recognise plates in images and video"},

@@ -24,6 +24,8 @@ int cmd_search(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_unit(int argc, char **argv);
 int cmd_audit(int argc, char **argv);

@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/err.h"
 #include "store/store.h"
@@ -85,5 +86,30 @@ char *demo_item_json(const demo_gen *g, const demo_item *it);
 /* Renders a plate-like crop (white plate, dark blocky glyphs from a built-in 5x7 font) as a
  * grey-scale JPEG. OUT: *jpg (free with free()), *len. PK_EINVAL when text is not a plate. */
 int demo_plate_jpeg(const char *text, unsigned char **jpg, size_t *len, pk_err *err);
+
+/* ---- filling a data directory (src/demo/fill.c) ---- */
+
+typedef struct access_user access_user;
+
+typedef struct demo_fill_opts {
+    uint64_t seed;
+    int64_t n_reads;          /* reads to generate (the demo default is 100,000) */
+    int image_every;          /* a plate-crop JPEG for every Nth read (0: none) */
+    int64_t now;              /* the year of reads ends an hour before now (0: wall clock) */
+    const access_user *admin; /* the administrator doing it (approves users, owns the list) */
+    FILE *credentials;        /* where the new users' generated passwords go (NULL: nowhere) */
+} demo_fill_opts;
+
+typedef struct demo_fill_report {
+    int64_t cameras, users, hotlist_entries;
+    int64_t accepted, duplicates, alerts, images;
+} demo_fill_report;
+
+/* Fills st with the demo data set: the cameras, a few users of each role (training recorded;
+ * existing usernames are left alone), a small hotlist whose entries some demo vehicles carry,
+ * and n_reads reads ingested through src/ingest (validated, matched against the hotlist, plate
+ * crops in the image store). Running it again with the same seed adds no reads (uuids).
+ * OUT: *report. */
+int demo_fill(store *st, const demo_fill_opts *o, demo_fill_report *report, pk_err *err);
 
 #endif

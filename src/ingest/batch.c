@@ -164,8 +164,11 @@ int ingest__commit(ingest *in, ingest__batch *b, ingest_result *res, int keep_re
             b->items[from[k2]].read.plate_id = rs[k2].plate_id;
             if (!dup[k2]) rs[n_new++] = rs[k2];
         }
-        if (!rc && in->o.hooks.on_stored && n_new)
+        int hooked = 0;
+        if (!rc && in->o.hooks.on_stored && n_new) {
+            hooked = 1;
             rc = in->o.hooks.on_stored(in->o.hooks.ctx, in->st, rs, n_new, err);
+        }
         if (rc) {
             store_rollback(in->st);
             in->n_cams = 0; /* cameras created in the rolled-back transaction are gone */
@@ -173,6 +176,7 @@ int ingest__commit(ingest *in, ingest__batch *b, ingest_result *res, int keep_re
             rc = store_commit(in->st, err);
             if (rc) in->n_cams = 0;
         }
+        if (rc && hooked && in->o.hooks.on_rolled_back) in->o.hooks.on_rolled_back(in->o.hooks.ctx);
         if (!rc) {
             /* durable: count, then tell the modules that keep state in memory */
             for (size_t k2 = 0; k2 < n_ok; k2++) {

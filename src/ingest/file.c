@@ -159,6 +159,13 @@ int ingest_file(ingest *in, const char *path, ingest_reject_fn on_reject, void *
                 ingest_result *res, pk_err *err) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) return pk_err_set(err, PK_EIO, "%s: %s", path, strerror(errno));
+    int rc = ingest_stream(in, f, path, on_reject, ctx, res, err);
+    if (f != stdin) fclose(f);
+    return rc;
+}
+
+int ingest_stream(ingest *in, FILE *f, const char *path, ingest_reject_fn on_reject, void *ctx,
+                  ingest_result *res, pk_err *err) {
     reader r = {.f = f, .line_max = in->o.line_max};
     ingest__batch b = {0};
     int rc = PK_OK;
@@ -203,6 +210,5 @@ int ingest_file(ingest *in, const char *path, ingest_reject_fn on_reject, void *
     }
     ingest__batch_fini(&b);
     free(r.buf);
-    if (f != stdin) fclose(f);
     return rc;
 }

@@ -35,6 +35,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/err.h"
 #include "core/pktime.h"
@@ -57,11 +58,17 @@
  *
  * on_committed runs after the commit succeeded, with the same reads: the search module adds new
  * plates to its in-memory dictionary here, the server fans alerts out. It cannot fail the batch
- * (the reads are durable already). The reads and their strings are valid only during the call. */
+ * (the reads are durable already). The reads and their strings are valid only during the call.
+ *
+ * on_rolled_back runs when a batch whose on_stored ran was rolled back (by on_stored's error or
+ * a failed commit), so that state prepared in on_stored (unpublished alerts) is dropped.
+ *
+ * ingest_links (below) is the standard set: the hotlist matcher and the search dictionary. */
 typedef struct ingest_hooks {
     void *ctx;
     int (*on_stored)(void *ctx, store *st, const store_read *reads, size_t n, pk_err *err);
     void (*on_committed)(void *ctx, store *st, const store_read *reads, size_t n);
+    void (*on_rolled_back)(void *ctx);
 } ingest_hooks;
 
 typedef struct ingest_opts {
@@ -143,8 +150,41 @@ typedef void (*ingest_reject_fn)(void *ctx, const char *path, const ingest_rejec
 int ingest_file(ingest *in, const char *path, ingest_reject_fn on_reject, void *ctx,
                 ingest_result *res, pk_err *err);
 
+/* ingest_file on an open stream (not closed); name is the path used in rejects. A stream that
+ * cannot seek (a pipe) is read as JSON lines only. */
+int ingest_stream(ingest *in, FILE *f, const char *name, ingest_reject_fn on_reject, void *ctx,
+                  ingest_result *res, pk_err *err);
+
 /* The per-line error format of the CLI and the tests: "PATH:LINE: FIELD: reason" (no newline).
  * OUT: buf (size n). */
 void ingest_reject_format(const char *path, const ingest_reject *rej, char *buf, size_t n);
+
+/* ---- the standard hooks: hotlist matching and the search dictionary ---- */
+
+typedef struct search_index search_index;
+typedef struct hotlist_engine hotlist_engine;
+typedef struct hotlist_alert_batch hotlist_alert_batch;
+
+/* What every production ingest is linked to. Inside each batch's transaction the reads are
+ * matched against the hotlists (hotlist_alerts_record writes the alerts with the reads); after
+ * the commit the alerts are published (the engine's publish callback: the server's live
+ * stream) and new plates are added to the search dictionary. Either pointer may be NULL.
+ * One ingest_links per ingest handle (per thread). */
+typedef struct ingest_links {
+    search_index *index;         /* borrowed, or NULL */
+    hotlist_engine *hotlists;    /* borrowed, or NULL */
+    hotlist_alert_batch *pending; /* alerts of the open batch, published after its commit */
+    json_t *alerts;              /* alert objects of the batches committed since the last
+                                    ingest_links_take_alerts (JSON array, owned) */
+    int64_t n_alerts;            /* alerts committed through these links, all batches */
+} ingest_links;
+
+void ingest_links_init(ingest_links *l, search_index *index, hotlist_engine *hotlists);
+void ingest_links_fini(ingest_links *l);
+/* The hooks to put in ingest_opts.hooks; l must outlive the ingest handle. */
+ingest_hooks ingest_links_hooks(ingest_links *l);
+/* The alerts committed since the last call, as a JSON array the caller owns (POST /reads
+ * answers with them). Never NULL. */
+json_t *ingest_links_take_alerts(ingest_links *l);
 
 #endif

@@ -55,6 +55,10 @@ int store_schema_version(store *st);
 /* Writes the WAL into the database file (used at shutdown and after purges). */
 int store_checkpoint(store *st, pk_err *err);
 
+/* Runs SQLite's full integrity check (PRAGMA integrity_check). PK_OK when the database is
+ * intact, PK_ECORRUPT with the first problem in err otherwise. (src/store/maint.c) */
+int store_integrity_check(store *st, pk_err *err);
+
 /* Path of the database file this handle opened; owned by the handle. */
 const char *store_path(const store *st);
 

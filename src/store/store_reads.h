@@ -91,6 +91,10 @@ int store_reads_each(store *st, const store_read_filter *f,
 int store_read_get(store *st, int64_t id, store_read *r, pk_err *err);
 void store_read_fini(store_read *r);
 
+/* The id of the read with this uuid and timestamp (PK_ENOTFOUND when there is none): how a
+ * sender's retry, a crash test or an audit checks that an acknowledged read is stored. OUT: *id. */
+int store_read_find(store *st, const unsigned char uuid[16], int64_t ts, int64_t *id, pk_err *err);
+
 /* Number of reads stored. */
 int64_t store_reads_count(store *st);
 
