@@ -61,7 +61,7 @@ static json_t *get_or_null(json_t *o, const char *k) {
 
 /* The alert object of the API (issue 4 item 6): id, status, match, state_mismatch, read, entry,
  * plus the comparison an officer needs before a stop. New reference. */
-static json_t *alert_json(const store_alert *a) {
+json_t *hotlist__alert_json(const store_alert *a) {
     json_t *read = json_loads(a->read_json ? a->read_json : "{}", 0, NULL);
     json_t *entry = json_loads(a->entry_json ? a->entry_json : "{}", 0, NULL);
     if (!read) read = json_object();
@@ -139,6 +139,33 @@ void hotlist_alert_batch_publish(hotlist_engine *e, hotlist_alert_batch *b) {
     hotlist_alert_batch_free(b);
 }
 
+typedef struct owners_list {
+    char **v;
+    size_t n;
+} owners_list;
+
+static int owner_collect_list(void *ctx, int64_t id, const char *username) {
+    (void)id;
+    owners_list *o = ctx;
+    o->v = pk_xrealloc(o->v, (o->n + 1) * sizeof *o->v);
+    o->v[o->n++] = pk_xstrdup(username);
+    return 0;
+}
+
+void hotlist__publish_stored(hotlist_publish_fn fn, void *ctx, store *st, const store_alert *a) {
+    owners_list o = {NULL, 0};
+    if (a->covert) store_hotlist_owners_each(st, a->hotlist_id, owner_collect_list, &o, NULL);
+    json_t *j = hotlist__alert_json(a);
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    hotlist_alert_note note = {a->id, a->hotlist_id, a->covert, (const char *const *)o.v, o.n,
+                               text};
+    fn(ctx, &note);
+    free(text);
+    for (size_t i = 0; i < o.n; i++) free(o.v[i]);
+    free(o.v);
+}
+
 static int owner_collect(void *ctx, int64_t id, const char *username) {
     (void)id;
     batch_item *it = ctx;
@@ -184,7 +211,7 @@ static int record_hit(store *st, const store_read *r, const hotlist_hit *hit,
         }
         batch_item *it = &b->items[b->n++];
         memset(it, 0, sizeof *it);
-        it->json = alert_json(&a);
+        it->json = hotlist__alert_json(&a);
         it->id = a.id;
         it->hotlist_id = h.id;
         it->covert = h.covert;
@@ -215,6 +242,9 @@ int hotlist_alerts_record(hotlist_engine *e, store *st, const store_read *reads,
         hotlist_alert_batch_free(*out);
         *out = NULL;
     }
+    /* the engine's poller must not publish these a second time once they commit */
+    for (size_t i = 0; !rc && *out && i < (*out)->n; i++)
+        hotlist__engine_mark(e, (*out)->items[i].id);
     return rc;
 }
 
@@ -284,7 +314,7 @@ static int covert_scope(store *st, const access_user *u, store_alert_filter *f, 
 }
 
 static int collect_alert(void *ctx, const store_alert *a) {
-    json_array_append_new(ctx, alert_json(a));
+    json_array_append_new(ctx, hotlist__alert_json(a));
     return 0;
 }
 

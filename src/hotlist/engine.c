@@ -12,7 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#define POLL_MS 1000          /* how often the thread looks at the generation counter */
+#define POLL_MS 500           /* how often the thread looks for changes and foreign alerts */
+#define MARKS 4096            /* alert ids published in this process, remembered */
 #define EXPIRY_REBUILD_MS 60000 /* rebuild at least this often so that expired entries leave */
 
 struct hotlist_engine {
@@ -29,7 +30,51 @@ struct hotlist_engine {
     atomic_uint_fast64_t builds;
     hotlist_publish_fn publish;
     void *publish_ctx;
+    int64_t pub_upto;         /* alerts up to this id were published or skipped (build_mu) */
+    int64_t marks[MARKS];     /* ids this process publishes itself (mu) */
+    size_t n_marks;
 };
+
+void hotlist__engine_mark(hotlist_engine *e, int64_t id) {
+    if (!e) return;
+    pthread_mutex_lock(&e->mu);
+    e->marks[e->n_marks++ % MARKS] = id;
+    pthread_mutex_unlock(&e->mu);
+}
+
+static int marked(hotlist_engine *e, int64_t id) {
+    pthread_mutex_lock(&e->mu);
+    size_t n = e->n_marks < MARKS ? e->n_marks : MARKS;
+    int found = 0;
+    for (size_t i = 0; i < n && !found; i++) found = e->marks[i] == id;
+    pthread_mutex_unlock(&e->mu);
+    return found;
+}
+
+typedef struct poll_ctx {
+    hotlist_engine *e;
+    hotlist_publish_fn fn;
+    void *ctx;
+} poll_ctx;
+
+static int poll_one(void *ctx, const store_alert *a) {
+    poll_ctx *p = ctx;
+    if (!marked(p->e, a->id)) hotlist__publish_stored(p->fn, p->ctx, p->e->st, a);
+    p->e->pub_upto = a->id;
+    return 0;
+}
+
+/* Publishes alerts that another process (a CLI ingest, a second server) committed: the stream
+ * reaches officers whoever wrote the alert. Called with build_mu held. */
+static void poll_alerts(hotlist_engine *e) {
+    poll_ctx p = {e, NULL, NULL};
+    hotlist__engine_publisher(e, &p.fn, &p.ctx);
+    if (!p.fn) {
+        e->pub_upto = store_alerts_max_id(e->st);
+        return;
+    }
+    store_alerts_after(e->st, e->pub_upto, 200, poll_one, &p, NULL);
+}
 
 int hotlist_engine_rebuild(hotlist_engine *e, pk_err *err) {
     pthread_mutex_lock(&e->build_mu);
@@ -60,6 +105,7 @@ int hotlist_engine_new(const char *db_path, hotlist_engine **out, pk_err *err) {
     atomic_init(&e->builds, 0);
     int rc = store_open(db_path, 0, &e->st, err);
     if (!rc) rc = hotlist_engine_rebuild(e, err);
+    if (!rc) e->pub_upto = store_alerts_max_id(e->st);
     if (rc) {
         hotlist_engine_free(e);
         return rc;
@@ -74,7 +120,11 @@ static void *rebuild_thread(void *arg) {
     while (!e->stop) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += POLL_MS / 1000;
+        ts.tv_nsec += (long)POLL_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec += ts.tv_nsec / 1000000000L;
+            ts.tv_nsec %= 1000000000L;
+        }
         if (!e->dirty) pthread_cond_timedwait(&e->cv, &e->mu, &ts);
         if (e->stop) break;
         int dirty = e->dirty;
@@ -84,6 +134,7 @@ static void *rebuild_thread(void *arg) {
         int64_t gen = store_setting_int(e->st, "hotlist.generation", 0);
         int due = dirty || gen != e->built_generation ||
                   pk_now_ms() - e->built_at >= EXPIRY_REBUILD_MS;
+        poll_alerts(e);
         pthread_mutex_unlock(&e->build_mu);
         if (due) {
             pk_err err;

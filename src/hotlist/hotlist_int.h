@@ -50,6 +50,13 @@ int hotlist__touch(store *st, pk_err *err);
 /* The publish callback as set now. */
 void hotlist__engine_publisher(hotlist_engine *e, hotlist_publish_fn *fn, void **ctx);
 
+/* Remembers that alert id is published by its ingest (the poller skips it). */
+void hotlist__engine_mark(hotlist_engine *e, int64_t id);
+/* The API's alert object for a stored alert; new reference. */
+json_t *hotlist__alert_json(const store_alert *a);
+/* Publishes a stored alert through fn (owners looked up for covert lists). */
+void hotlist__publish_stored(hotlist_publish_fn fn, void *ctx, store *st, const store_alert *a);
+
 /* PK_OK when u is an active administrator or investigator (who manage hotlists). */
 int hotlist__may_manage(const access_user *u, pk_err *err);
 

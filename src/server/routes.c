@@ -11,5 +11,7 @@ const server_route *const server__tables[] = {
     server__events_routes,
     server__reads_routes,
     server__ingest_routes,
+    server__hotlists_routes,
+    server__alerts_routes,
     NULL,
 };

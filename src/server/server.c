@@ -448,7 +448,7 @@ int server_new(const server_config *cfg, server **out, pk_err *err) {
     rc = hotlist_engine_new(s->db_path, &s->hot, err);
     if (rc) return rc;
     hotlist_engine_set_publish(s->hot, publish_alert, s);
-    return PK_OK;
+    return server__hotlist_open(s, err);
 }
 
 int server_start(server *s, unsigned *port, pk_err *err) {
@@ -488,7 +488,9 @@ int server_start(server *s, unsigned *port, pk_err *err) {
         snprintf(s->url, sizeof s->url, "%s://[%s]:%u", s->tls ? "https" : "http", host, s->port);
     }
     if (port) *port = s->port;
-    return hotlist_engine_start(s->hot, err);
+    rc = hotlist_engine_start(s->hot, err);
+    if (!rc) rc = server__hotlist_start(s, err);
+    return rc;
 }
 
 const char *server_url(const server *s) { return s->url; }
@@ -496,6 +498,7 @@ const char *server_url(const server *s) { return s->url; }
 int server_stop(server *s, pk_err *err) {
     if (!s->mhd) return PK_OK;
     atomic_store(&s->stopping, 1);
+    server__hotlist_stop(s); /* no scheduled import starts while we close */
     /* Stop accepting; after a quiesce the listening socket is ours to close. */
     MHD_socket lfd = MHD_quiesce_daemon(s->mhd);
     if (lfd != MHD_INVALID_SOCKET) close(lfd);
@@ -524,6 +527,7 @@ void server_free(server *s) {
     if (!s) return;
     if (s->mhd) server_stop(s, NULL);
     pool_close_all(s);
+    server__hotlist_free(s);
     server__hub_free(s->hub);
     search_index_free(s->index);
     hotlist_engine_free(s->hot);

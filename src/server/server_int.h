@@ -92,6 +92,8 @@ extern const server_route server__settings_routes[];
 extern const server_route server__events_routes[];
 extern const server_route server__reads_routes[];
 extern const server_route server__ingest_routes[];
+extern const server_route server__hotlists_routes[];
+extern const server_route server__alerts_routes[];
 
 /* All tables, NULL-terminated (routes.c). */
 extern const server_route *const server__tables[];
@@ -155,6 +157,7 @@ struct server {
     pk_clock clock;               /* wall clock (tests of expiry run a real server and wait) */
     search_index *index;          /* the plate dictionary, shared by all threads */
     hotlist_engine *hot;          /* the hotlist matcher every ingested read goes through */
+    struct server_hotlist_sched *hotlist_sched; /* the scheduled re-import thread (h_alerts.c) */
 };
 
 /* --- replies (reply.c) ---------------------------------------------------------------------- */
@@ -253,6 +256,15 @@ int server__slot_get(server *s, server_slot **out, pk_err *err);
 void server__slot_put(server *s, server_slot *slot);
 /* The slot's ingest handle (made on first use, with the search and hotlist hooks). */
 ingest *server__ingest(server_req *r);
+
+/* --- hotlists (h_alerts.c) ------------------------------------------------------------------ */
+
+/* The twice-daily scheduled re-import of hotlist files beside the engine (s->hot): prepared in
+ * server_new, started in server_start, stopped in server_stop, freed in server_free. */
+int server__hotlist_open(server *s, pk_err *err);
+int server__hotlist_start(server *s, pk_err *err);
+void server__hotlist_stop(server *s);
+void server__hotlist_free(server *s);
 
 /* --- live streams (sse.c) --------------------------------------------------------------------- */
 

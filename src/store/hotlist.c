@@ -442,14 +442,67 @@ void store_alert_filter_init(store_alert_filter *f) {
     f->covert = -1;
 }
 
+#define ALERT_COLS                                                                            \
+    "id, read_id, entry_id, hotlist_id, match, state_mismatch, covert, priority, read_json,"   \
+    " entry_json, status, note, created_at, acknowledged_at, acknowledged_by, verified_at,"   \
+    " verified_by"
+static const char SQL_ALERTS_AFTER[] =
+    "SELECT " ALERT_COLS " FROM alerts WHERE id > ? ORDER BY id LIMIT ?";
+static const char SQL_ALERTS_MAX[] = "SELECT coalesce(max(id), 0) FROM alerts";
+
+/* Fills a from a row laid out as ALERT_COLS; strings point into the statement's row. */
+static void row_to_alert(sqlite3_stmt *s, store_alert *a) {
+    memset(a, 0, sizeof *a);
+    a->id = sqlite3_column_int64(s, 0);
+    a->read_id = sqlite3_column_int64(s, 1);
+    a->entry_id = sqlite3_column_int64(s, 2);
+    a->hotlist_id = sqlite3_column_int64(s, 3);
+    store__col_text(s, 4, a->match, sizeof a->match);
+    a->state_mismatch = sqlite3_column_int(s, 5);
+    a->covert = sqlite3_column_int(s, 6);
+    a->priority = sqlite3_column_int(s, 7);
+    a->read_json = (const char *)sqlite3_column_text(s, 8);
+    a->entry_json = (const char *)sqlite3_column_text(s, 9);
+    store__col_text(s, 10, a->status, sizeof a->status);
+    store__col_text(s, 11, a->note, sizeof a->note);
+    a->created_at = sqlite3_column_int64(s, 12);
+    a->acknowledged_at = sqlite3_column_int64(s, 13);
+    store__col_text(s, 14, a->acknowledged_by, sizeof a->acknowledged_by);
+    a->verified_at = sqlite3_column_int64(s, 15);
+    store__col_text(s, 16, a->verified_by, sizeof a->verified_by);
+}
+
+int store_alerts_after(store *st, int64_t after_id, int limit,
+                       int (*fn)(void *ctx, const store_alert *a), void *ctx, pk_err *err) {
+    sqlite3_stmt *s = store__stmt(st, SQL_ALERTS_AFTER, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_int64(s, 1, after_id);
+    sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
+    int r, rc = 0;
+    store_alert a;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+        row_to_alert(s, &a);
+        if ((rc = fn(ctx, &a))) break;
+    }
+    sqlite3_reset(s);
+    if (!rc && r != SQLITE_DONE) return store__dberr(st, err, "alerts");
+    return rc;
+}
+
+int64_t store_alerts_max_id(store *st) {
+    sqlite3_stmt *s = store__stmt(st, SQL_ALERTS_MAX, NULL);
+    if (!s) return 0;
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return n;
+}
+
 int store_alerts_each(store *st, const store_alert_filter *f,
                       int (*fn)(void *ctx, const store_alert *a), void *ctx, pk_err *err) {
     /* Built per call from fixed fragments only; every value is a bound parameter. */
     char sql[1024];
     int n = snprintf(sql, sizeof sql,
-                     "SELECT id, read_id, entry_id, hotlist_id, match, state_mismatch, covert,"
-                     " priority, read_json, entry_json, status, note, created_at,"
-                     " acknowledged_at, acknowledged_by, verified_at, verified_by FROM alerts"
+                     "SELECT " ALERT_COLS " FROM alerts"
                      " WHERE (?1 = 0 OR id = ?1) AND (?2 = 0 OR hotlist_id = ?2)"
                      " AND (?3 IS NULL OR status = ?3) AND (?4 = 0 OR created_at >= ?4)"
                      " AND (?5 = 0 OR created_at <= ?5) AND (?6 = 0 OR id < ?6)"
@@ -480,24 +533,7 @@ int store_alerts_each(store *st, const store_alert_filter *f,
     int r, rc = 0;
     store_alert a;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        memset(&a, 0, sizeof a);
-        a.id = sqlite3_column_int64(s, 0);
-        a.read_id = sqlite3_column_int64(s, 1);
-        a.entry_id = sqlite3_column_int64(s, 2);
-        a.hotlist_id = sqlite3_column_int64(s, 3);
-        store__col_text(s, 4, a.match, sizeof a.match);
-        a.state_mismatch = sqlite3_column_int(s, 5);
-        a.covert = sqlite3_column_int(s, 6);
-        a.priority = sqlite3_column_int(s, 7);
-        a.read_json = (const char *)sqlite3_column_text(s, 8);
-        a.entry_json = (const char *)sqlite3_column_text(s, 9);
-        store__col_text(s, 10, a.status, sizeof a.status);
-        store__col_text(s, 11, a.note, sizeof a.note);
-        a.created_at = sqlite3_column_int64(s, 12);
-        a.acknowledged_at = sqlite3_column_int64(s, 13);
-        store__col_text(s, 14, a.acknowledged_by, sizeof a.acknowledged_by);
-        a.verified_at = sqlite3_column_int64(s, 15);
-        store__col_text(s, 16, a.verified_by, sizeof a.verified_by);
+        row_to_alert(s, &a);
         if ((rc = fn(ctx, &a))) break;
     }
     if (!rc && r != SQLITE_DONE) rc = store__dberr(st, err, "alerts");

@@ -146,6 +146,12 @@ void store_alert_filter_init(store_alert_filter *f);
 /* Calls fn per alert newest first; a and its strings are valid only during the call. */
 int store_alerts_each(store *st, const store_alert_filter *f,
                       int (*fn)(void *ctx, const store_alert *a), void *ctx, pk_err *err);
+/* Calls fn for alerts with id > after_id in id order (at most limit), for publishing alerts
+ * that another process wrote. */
+int store_alerts_after(store *st, int64_t after_id, int limit,
+                       int (*fn)(void *ctx, const store_alert *a), void *ctx, pk_err *err);
+/* The highest alert id (0 when none). */
+int64_t store_alerts_max_id(store *st);
 /* Records the verification outcome (also the acknowledgement when not yet acknowledged).
  * PK_ECONFLICT when already verified, PK_ENOTFOUND when absent. */
 int store_alert_verify(store *st, int64_t id, const char *status, const char *note,
