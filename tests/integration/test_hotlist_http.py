@@ -192,18 +192,34 @@ def alerts(t, srv, team, stolen, covert, stolen_entry, covert_entry):
     t.ok(len(e2) == 2 and e2[1]["id"] == a2, "a covert alert reaches its owner", e2)
     time.sleep(1.5)
     t.ok(len(s1.wait(1, 0.1)) == 1, "...and not the patrol operator")
+    # a camera's read through POST /reads: matched at ingest, published after the commit
+    st, body, _ = team["admin"].call("POST", "/api/v1/units", {"name": "car-hl"})
+    unit = {"Authorization": "Unit " + body["key"]}
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    rd = {"uuid": str(uuid.uuid4()), "plate": "7A8C1Z3", "state": "CA", "ts": now,
+          "camera": "cam-hl", "confidence": 88.0}
+    st, body, _ = srv.call("POST", "/api/v1/reads", {"reads": [rd]}, headers=unit)
+    t.ok(st in (200, 201) and body.get("accepted") == 1 and len(body.get("alerts", [])) == 1 and
+         body["alerts"][0]["match"] == "misread", "POST /reads answers with the misread alert",
+         body)
+    e1, e2 = s1.wait(2), s2.wait(3)
+    t.ok(len(e1) == 2 and e1[1]["match"] == "misread" and e1[1]["read"]["plate"] == "7A8C1Z3"
+         and e1[1]["entry"]["plate"] == "7ABC123", "the ingested read's alert reaches client 1",
+         e1)
+    t.ok(len(e2) == 3 and e2[2]["id"] == e1[1]["id"], "...and client 2, once", e2)
+    a3 = e1[1]["id"] if len(e1) == 2 else 0
     s1.close()
     s2.close()
 
     st, body, _ = op.call("GET", "/api/v1/alerts?" + AV)
-    t.ok(st == 200 and [a["id"] for a in body["alerts"]] == [a1],
-         "GET /alerts: the operator sees the open alert only", body)
-    a = body["alerts"][0]
+    t.ok(st == 200 and [a["id"] for a in body["alerts"]] == [a3, a1],
+         "GET /alerts: the operator sees the open alerts only, newest first", body)
+    a = body["alerts"][-1]
     t.ok(a["status"] == "unverified" and a["match"] == "exact" and a["actionable"] is False and
          set(a) >= {"id", "status", "match", "state_mismatch", "read", "entry"},
          "the alert's shape", a)
     st, body, _ = inv.call("GET", "/api/v1/alerts?" + AV)
-    t.ok(st == 200 and len(body["alerts"]) == 2, "the covert list's owner sees both", body)
+    t.ok(st == 200 and len(body["alerts"]) == 3, "the covert list's owner sees all three", body)
     t.error(op.call("GET", "/api/v1/alerts"), 400, "purpose_required", "listing needs a purpose")
     t.error(op.call("GET", "/api/v1/alerts?%s&status=bogus" % AV), 400, "invalid",
             "an unknown status filter: 400")
@@ -252,7 +268,7 @@ def cli(t, srv):
     t.ok(p.returncode == 0 and "loaded=1" in p.stdout, "hotlist import fixed width",
          p.stdout + p.stderr)
     p = run("alerts", "--json", "--data", srv.data, "--user", "u_operator")
-    t.ok(p.returncode == 0 and len(p.stdout.splitlines()) == 1, "alerts --json as operator",
+    t.ok(p.returncode == 0 and len(p.stdout.splitlines()) == 2, "alerts --json as operator",
          p.stdout + p.stderr)
     p = run("alerts", "--verify", "1", "--outcome", "nope", "--data", srv.data, "--user",
             "u_operator")
