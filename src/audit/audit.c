@@ -259,8 +259,10 @@ static json_t *str_or_null(const char *s) {
 }
 
 json_t *audit_record_json(const audit_record *r) {
-    char ts[PK_TIME_STR_MAX];
-    pk_time_format(r->ts, ts);
+    char ts[PK_TIME_STR_MAX] = "";
+    /* a tampered row may carry any number: only years 0..9999 are formatted */
+    if (r->ts >= -INT64_C(62167219200000) && r->ts <= INT64_C(253402300799999))
+        pk_time_format(r->ts, ts);
     json_t *q = NULL;
     if (r->query) {
         q = json_loads(r->query, JSON_DECODE_ANY, NULL);

@@ -174,6 +174,16 @@ static int review_one(void *ctx, const store_review *rv) {
     return 0;
 }
 
+/* A range bound as ISO 8601, or null for an open end (INT64_MIN / INT64_MAX and anything past
+ * the years 0..9999, which the formatter does not cover). */
+static json_t *bound_json(int64_t ms) {
+    const int64_t lim = INT64_C(253402300799999); /* 9999-12-31T23:59:59.999Z */
+    if (ms < -INT64_C(62167219200000) || ms > lim) return json_null();
+    char buf[PK_TIME_STR_MAX];
+    pk_time_format(ms, buf);
+    return json_string(buf);
+}
+
 int audit_report(store *st, int64_t from, int64_t to, int64_t now, json_t **out, pk_err *err) {
     *out = NULL;
     if (from > to) return pk_err_set(err, PK_EINVAL, "from: after to");
@@ -206,10 +216,8 @@ int audit_report(store *st, int64_t from, int64_t to, int64_t now, json_t **out,
     json_object_foreach(c.users, key, v) json_array_append(users, v);
     json_decref(c.users);
     json_object_set_new(c.totals, "overdue_training", json_integer((json_int_t)json_array_size(oc.list)));
-    char fs[PK_TIME_STR_MAX], ts[PK_TIME_STR_MAX];
-    pk_time_format(from, fs);
-    pk_time_format(to, ts);
-    json_t *rep = json_pack("{sssssososososo}", "from", fs, "to", ts, "totals", c.totals, "users",
+    json_t *rep = json_pack("{sososososososo}", "from", bound_json(from), "to", bound_json(to),
+                            "totals", c.totals, "users",
                             users, "account_changes", c.changes, "overdue_training", oc.list,
                             "reviews", reviews);
     if (rc) {

@@ -164,11 +164,17 @@ static void print_entries(json_t *list, const opts *o) {
             if (json_is_integer(cnt))
                 snprintf(count, sizeof count, "%lld", (long long)json_integer_value(cnt));
             const char *detail = jstr(e, "detail");
-            printf("%-7lld %-24s %-16s %-16s %-8s %-18s %-12s %6s %-15s %s%s%s\n",
-                   (long long)json_integer_value(json_object_get(e, "id")), jstr(e, "ts"),
-                   jstr(e, "username"), jstr(e, "action"), jstr(e, "outcome"),
-                   jstr(e, "purpose"), jstr(e, "case"), count, jstr(e, "client"),
-                   qs ? qs : "", qs && *detail ? " " : "", detail);
+            /* Logged text comes from outside (a typed username, a refused case number):
+             * control characters are shown as '?' so they cannot drive the terminal. */
+            char line[8192];
+            snprintf(line, sizeof line, "%-7lld %-24s %-16s %-16s %-8s %-18s %-12s %6s %-15s %s%s%s",
+                     (long long)json_integer_value(json_object_get(e, "id")), jstr(e, "ts"),
+                     jstr(e, "username"), jstr(e, "action"), jstr(e, "outcome"),
+                     jstr(e, "purpose"), jstr(e, "case"), count, jstr(e, "client"),
+                     qs ? qs : "", qs && *detail ? " " : "", detail);
+            for (char *p = line; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+            puts(line);
         }
         free(qs);
     }
