@@ -379,6 +379,10 @@ int records_export_hold(store *st, const records_actor *a, int64_t hold_id, cons
     return rc;
 }
 
+int records_export_get(store *st, int64_t id, records_export *e, pk_err *err) {
+    return store_export_get(st, id, e, err);
+}
+
 /* ---- verification ---- */
 
 static void report(void (*problem)(void *, const char *, const char *, const char *), void *ctx,

@@ -67,6 +67,7 @@ typedef struct records_purge_result {
     int64_t cutoff;
     int64_t alerts_deleted;   /* alerts past their list's hit retention */
     int64_t reads_deleted, images_deleted, held_kept, hits_kept, duration_ms;
+    int64_t sweep_ms;      /* of duration_ms: the image sweep */
     int dry_run;
 } records_purge_result;
 
@@ -175,6 +176,10 @@ int records_export_verify_mem(const char *manifest, size_t manifest_len, const c
                               void (*problem)(void *ctx, const char *kind, const char *path,
                                               const char *detail),
                               void *ctx, records_verify_result *res);
+
+typedef store_export records_export;
+/* One export's record (who, when, case, where the package was written, its manifest hash). */
+int records_export_get(store *st, int64_t id, records_export *e, pk_err *err);
 
 /* ---- data-sharing requests (sharing.c) ---- */
 

@@ -120,12 +120,20 @@ int records_purge(store *st, const records_actor *a, int dry_run, int batch,
     if (!dry_run) rc = hotlist_alerts_purge(st, started, &res->alerts_deleted, err);
     store_purge_state ps;
     store_purge_init(&ps, res->cutoff, INT64_MIN, dry_run);
+    if (!rc && !dry_run) rc = store_purge_relax_sync(st, 1, err);
     while (!ps.done && !rc) rc = store_purge_batch(st, &ps, batch > 0 ? batch : RECORDS_PURGE_BATCH, err);
     int64_t kept = 0;
     if (!rc && !dry_run) {
         char images[4096];
         records__images_dir(st, images, sizeof images);
+        int64_t s0 = pk_now_ms();
         rc = store_purge_image_sweep(st, images, &res->images_deleted, &kept, err);
+        res->sweep_ms = pk_now_ms() - s0;
+    }
+    if (!dry_run) {
+        /* back to full durability before the log row (see store_purge_relax_sync) */
+        int rc2 = store_purge_relax_sync(st, 0, rc ? NULL : err);
+        if (!rc) rc = rc2;
     }
     res->reads_deleted = ps.reads_deleted;
     res->held_kept = ps.held_kept;

@@ -13,6 +13,9 @@ static int settings_get(server_req *r) {
     if (server__query_only(r, allowed)) return 0;
     json_t *o = access_settings_json(r->st);
     if (!o) return server__reply_error(r, 500, "internal", "settings unavailable");
+    /* the records setting */
+    json_object_set_new(o, "retention_days", json_integer(records_retention_get(r->st)));
+
     return server__reply_json(r, 200, json_pack("{s:o}", "settings", o));
 }
 
@@ -52,7 +55,17 @@ static int settings_put(server_req *r) {
             json_decref(body);
             return 0;
         }
-        rc = access_setting_set(r->st, key, text, r->user.username, r->client, &err);
+        if (!strcmp(key, "retention_days")) {
+            /* records owns retention: the policy minimum, the admin check and the log entry */
+            char *end;
+            long long days = strtoll(text, &end, 10);
+            records_actor a = server__records_actor(r);
+            rc = end == text || *end
+                     ? pk_err_set(&err, PK_EINVAL, "retention_days: expected a whole number of days")
+                     : records_retention_set(r->st, &a, days, &err);
+        } else {
+            rc = access_setting_set(r->st, key, text, r->user.username, r->client, &err);
+        }
         free(text);
         if (rc) {
             store_rollback(r->st);

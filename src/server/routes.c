@@ -13,5 +13,8 @@ const server_route *const server__tables[] = {
     server__ingest_routes,
     server__hotlists_routes,
     server__alerts_routes,
+    server__holds_routes,
+    server__exports_routes,
+    server__requests_routes,
     NULL,
 };

@@ -42,6 +42,7 @@
 #include "access/access.h"
 #include "hotlist/hotlist.h"
 #include "ingest/ingest.h"
+#include "records/records.h"
 #include "search/search.h"
 #include "server/server.h"
 
@@ -94,6 +95,9 @@ extern const server_route server__reads_routes[];
 extern const server_route server__ingest_routes[];
 extern const server_route server__hotlists_routes[];
 extern const server_route server__alerts_routes[];
+extern const server_route server__holds_routes[];
+extern const server_route server__exports_routes[];
+extern const server_route server__requests_routes[];
 
 /* All tables, NULL-terminated (routes.c). */
 extern const server_route *const server__tables[];
@@ -221,6 +225,16 @@ int server__grant_open(server_req *r, access_action action, json_t *body, const 
 /* Appends an access-log entry as the caller (action, outcome, detail); best effort, failures
  * go to stderr. */
 void server__audit(server_req *r, const char *action, const char *outcome, const char *detail);
+
+/* Records (h_holds.c): the caller as a records actor; a hold as JSON (new reference). */
+records_actor server__records_actor(server_req *r);
+json_t *server__hold_json(const records_hold *h);
+/* Records (h_exports.c): a fresh package path DIR/exports/KIND-ID-MS.tar (creates the
+ * directory). OUT: buf. */
+int server__export_path(server_req *r, const char *kind, int64_t id, char *buf, size_t n,
+                        pk_err *err);
+/* The answer for a finished export (201): id, reads, images, manifest_sha256, download. */
+int server__reply_export(server_req *r, const records_export_result *res);
 
 /* The public face of an account in answers (h_users.c). New reference. */
 json_t *server__user_json(const access_user *u);

@@ -209,9 +209,12 @@ int store_records_plate_find(store *st, const char *text, int64_t *id, pk_err *e
 static const char SQL_EXPORT_ADD[] =
     "INSERT INTO exports(kind, hold_id, request_id, case_no, exported_by, exported_at, path,"
     " manifest_sha256, reads, images) VALUES (?,?,?,?,?,?,?,?,?,?)";
+#define EXPORT_COLS                                                                         \
+    "SELECT id, kind, hold_id, request_id, case_no, exported_by, exported_at, path,"         \
+    " manifest_sha256, reads, images FROM exports"
 static const char SQL_EXPORT_BY_MANIFEST[] =
-    "SELECT id, kind, hold_id, request_id, case_no, exported_by, exported_at, path,"
-    " manifest_sha256, reads, images FROM exports WHERE manifest_sha256 = ? ORDER BY id LIMIT 1";
+    EXPORT_COLS " WHERE manifest_sha256 = ? ORDER BY id LIMIT 1";
+static const char SQL_EXPORT_BY_ID[] = EXPORT_COLS " WHERE id = ?";
 
 static void bind_id_or_null(sqlite3_stmt *s, int idx, int64_t v) {
     if (v)
@@ -240,10 +243,7 @@ int store_export_add(store *st, const store_export *e, int64_t *id, pk_err *err)
     return PK_OK;
 }
 
-int store_export_find_manifest(store *st, const char *sha_hex, store_export *e, pk_err *err) {
-    sqlite3_stmt *s = store__stmt(st, SQL_EXPORT_BY_MANIFEST, err);
-    if (!s) return PK_EDB;
-    sqlite3_bind_text(s, 1, sha_hex, -1, SQLITE_STATIC);
+static int export_one(store *st, sqlite3_stmt *s, store_export *e, pk_err *err) {
     int r = sqlite3_step(s);
     if (r == SQLITE_ROW) {
         memset(e, 0, sizeof *e);
@@ -261,8 +261,22 @@ int store_export_find_manifest(store *st, const char *sha_hex, store_export *e, 
     }
     sqlite3_reset(s);
     if (r == SQLITE_ROW) return PK_OK;
-    if (r == SQLITE_DONE) return pk_err_set(err, PK_ENOTFOUND, "no export has manifest %s", sha_hex);
+    if (r == SQLITE_DONE) return pk_err_set(err, PK_ENOTFOUND, "export: not found");
     return store__dberr(st, err, "exports");
+}
+
+int store_export_find_manifest(store *st, const char *sha_hex, store_export *e, pk_err *err) {
+    sqlite3_stmt *s = store__stmt(st, SQL_EXPORT_BY_MANIFEST, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_text(s, 1, sha_hex, -1, SQLITE_STATIC);
+    return export_one(st, s, e, err);
+}
+
+int store_export_get(store *st, int64_t id, store_export *e, pk_err *err) {
+    sqlite3_stmt *s = store__stmt(st, SQL_EXPORT_BY_ID, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_int64(s, 1, id);
+    return export_one(st, s, e, err);
 }
 
 /* ---- data-sharing requests ---- */

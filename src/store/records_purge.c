@@ -285,6 +285,13 @@ int store_purge_image_sweep(store *st, const char *images_dir, int64_t *deleted,
     return rc;
 }
 
+int store_purge_relax_sync(store *st, int on, pk_err *err) {
+    const char *sql = on ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL";
+    if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return store__dberr(st, err, "synchronous");
+    return PK_OK;
+}
+
 /* ---- the purge log ---- */
 
 static const char SQL_LOG_ADD[] =

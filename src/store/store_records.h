@@ -99,6 +99,12 @@ int store_purge_batch(store *st, store_purge_state *ps, int limit, pk_err *err);
 int store_purge_image_sweep(store *st, const char *images_dir, int64_t *deleted, int64_t *kept,
                             pk_err *err);
 
+/* Relaxed durability for this handle while a purge runs (on: PRAGMA synchronous=NORMAL; off:
+ * back to FULL). Safe because WAL keeps commits in order: a crash can lose only the latest
+ * batches, which are still due and go on the next run, and the purge log row is written after
+ * the handle is back to FULL, so a logged purge is a durable one. */
+int store_purge_relax_sync(store *st, int on, pk_err *err);
+
 typedef struct store_purge_entry {
     int64_t id;
     int64_t started_at, finished_at, cutoff, hit_cutoff;
@@ -130,6 +136,8 @@ typedef struct store_export {
 } store_export;
 
 int store_export_add(store *st, const store_export *e, int64_t *id, pk_err *err);
+/* One export by id (PK_ENOTFOUND when absent). OUT: *e. */
+int store_export_get(store *st, int64_t id, store_export *e, pk_err *err);
 /* The export whose manifest has this SHA-256 (PK_ENOTFOUND when none). OUT: *e. */
 int store_export_find_manifest(store *st, const char *sha_hex, store_export *e, pk_err *err);
 
