@@ -77,13 +77,14 @@ static int check_list(const store_hotlist *h, pk_err *err) {
 }
 
 json_t *hotlist_list_json(const store_hotlist *h) {
-    return json_pack("{sI ss ss si ss sb si si ss? sI sI ss}", "id", (json_int_t)h->id, "name",
-                     h->name, "source", h->source, "priority", h->priority, "alert_level",
-                     h->alert_level, "covert", h->covert, "default_expiry_days",
-                     h->default_expiry_days, "hit_retention_days", h->hit_retention_days,
-                     "import_path", h->import_path[0] ? h->import_path : NULL, "entries",
-                     (json_int_t)h->n_entries, "created_at", (json_int_t)h->created_at,
-                     "created_by", h->created_by);
+    json_t *o = json_pack("{sI ss ss si ss sb si si ss? sI ss}", "id", (json_int_t)h->id, "name",
+                          h->name, "source", h->source, "priority", h->priority, "alert_level",
+                          h->alert_level, "covert", h->covert, "default_expiry_days",
+                          h->default_expiry_days, "hit_retention_days", h->hit_retention_days,
+                          "import_path", h->import_path[0] ? h->import_path : NULL,
+                          "created_at", (json_int_t)h->created_at, "created_by", h->created_by);
+    if (h->n_entries >= 0) json_object_set_new(o, "entries", json_integer(h->n_entries));
+    return o;
 }
 
 static int list_to_json(void *ctx, const store_hotlist *h) {

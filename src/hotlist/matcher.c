@@ -100,13 +100,14 @@ static uint32_t expiry_s(int64_t expires) {
     return s >= (int64_t)NO_EXPIRY ? NO_EXPIRY - 1 : (uint32_t)s;
 }
 
-static int add_entry(void *ctx, const store_hotlist_entry *e) {
+static int add_entry(void *ctx, const store_hotlist_key *e) {
     hotlist_matcher *m = ctx;
     mlist key = {.id = e->hotlist_id};
     mlist *l = bsearch(&key, m->lists, m->nlists, sizeof *m->lists, list_cmp);
     if (!l) return 0; /* the list vanished between the two queries */
     uint16_t li = (uint16_t)(l - m->lists);
     char st[2] = {e->state[0], e->state[0] ? e->state[1] : 0};
+    if (strlen(e->plate) >= sizeof ((pk_pattern *)0)->text) return 0;
     if (e->is_pattern) {
         mpattern p;
         if (pk_pattern_compile(e->plate, &p.pat, NULL)) return 0; /* checked on the way in */
@@ -184,7 +185,7 @@ int hotlist_matcher_build(store *st, int64_t now, hotlist_matcher **out, pk_err 
     if (!rc && m->nlists > 65535) rc = pk_err_set(err, PK_ELIMIT, "more than 65535 hotlists");
     if (!rc) {
         qsort(m->lists, m->nlists, sizeof *m->lists, list_cmp);
-        rc = store_hotlist_entries_each(st, 0, now, add_entry, m, err);
+        rc = store_hotlist_entry_keys_each(st, now, add_entry, m, err);
     }
     if (!rc && m->n >= UINT32_MAX / 2) rc = pk_err_set(err, PK_ELIMIT, "too many entries");
     if (rc) {

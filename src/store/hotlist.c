@@ -18,8 +18,13 @@ static const char SQL_HL_UPDATE[] =
     "h.id, h.name, h.source, h.priority, h.alert_level, h.covert, h.default_expiry_days,"     \
     " h.hit_retention_days, h.import_path, h.import_map, h.created_by, h.created_at,"         \
     " h.updated_at, (SELECT count(*) FROM hotlist_entries e WHERE e.hotlist_id = h.id)"
-static const char SQL_HL_GET[] = "SELECT " HL_COLS " FROM hotlists h WHERE h.id = ?";
-static const char SQL_HL_FIND[] = "SELECT " HL_COLS " FROM hotlists h WHERE h.name = ?";
+/* one list by id or name: without the entry count, which walks the list (alerts fetch lists) */
+#define HL_COLS_1                                                                             \
+    "h.id, h.name, h.source, h.priority, h.alert_level, h.covert, h.default_expiry_days,"     \
+    " h.hit_retention_days, h.import_path, h.import_map, h.created_by, h.created_at,"         \
+    " h.updated_at, -1"
+static const char SQL_HL_GET[] = "SELECT " HL_COLS_1 " FROM hotlists h WHERE h.id = ?";
+static const char SQL_HL_FIND[] = "SELECT " HL_COLS_1 " FROM hotlists h WHERE h.name = ?";
 static const char SQL_HL_ALL[] = "SELECT " HL_COLS " FROM hotlists h ORDER BY h.priority, h.name";
 static const char SQL_OWNER_ADD[] =
     "INSERT INTO hotlist_owners(hotlist_id, username) VALUES (?, ?) ON CONFLICT DO NOTHING";
@@ -331,6 +336,33 @@ int store_hotlist_entries_each(store *st, int64_t hotlist_id, int64_t now,
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
         row_to_entry(s, &e);
         if ((rc = fn(ctx, &e))) break;
+    }
+    sqlite3_reset(s);
+    if (!rc && r != SQLITE_DONE) return store__dberr(st, err, "hotlist_entries");
+    return rc;
+}
+
+static const char SQL_ENTRY_KEYS[] =
+    "SELECT id, hotlist_id, plate, is_pattern, state, expires FROM hotlist_entries"
+    " WHERE ?1 = 0 OR expires IS NULL OR expires > ?1";
+
+int store_hotlist_entry_keys_each(store *st, int64_t now,
+                                  int (*fn)(void *ctx, const store_hotlist_key *k), void *ctx,
+                                  pk_err *err) {
+    sqlite3_stmt *s = store__stmt(st, SQL_ENTRY_KEYS, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_int64(s, 1, now);
+    int r, rc = 0;
+    store_hotlist_key k;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+        k.id = sqlite3_column_int64(s, 0);
+        k.hotlist_id = sqlite3_column_int64(s, 1);
+        k.plate = (const char *)sqlite3_column_text(s, 2);
+        k.is_pattern = sqlite3_column_int(s, 3);
+        k.state = (const char *)sqlite3_column_text(s, 4);
+        k.expires = sqlite3_column_int64(s, 5);
+        if (!k.plate || !k.state) continue;
+        if ((rc = fn(ctx, &k))) break;
     }
     sqlite3_reset(s);
     if (!rc && r != SQLITE_DONE) return store__dberr(st, err, "hotlist_entries");

@@ -32,7 +32,7 @@ typedef struct store_hotlist {
     char import_map[STORE_HL_TEXT_MAX];  /* "" for the file's own header */
     char created_by[64];
     int64_t created_at, updated_at;
-    int64_t n_entries;     /* filled by get/list */
+    int64_t n_entries;     /* filled by store_hotlists_each; -1 from get/find (not counted) */
 } store_hotlist;
 
 /* Inserts h (id, created_at, updated_at filled in). PK_EEXIST when the name is taken. */
@@ -88,6 +88,19 @@ int store_hotlist_entries_clear_imported(store *st, int64_t hotlist_id, int64_t 
 int store_hotlist_entries_each(store *st, int64_t hotlist_id, int64_t now,
                                int (*fn)(void *ctx, const store_hotlist_entry *e), void *ctx,
                                pk_err *err);
+/* What the matcher needs of an entry (strings valid only during the callback). */
+typedef struct store_hotlist_key {
+    int64_t id, hotlist_id;
+    const char *plate;
+    int is_pattern;
+    const char *state;
+    int64_t expires; /* 0 = never */
+} store_hotlist_key;
+/* Calls fn for every entry of every list not expired at now (0: all), in no particular order:
+ * the narrow walk the matcher is built from. */
+int store_hotlist_entry_keys_each(store *st, int64_t now,
+                                  int (*fn)(void *ctx, const store_hotlist_key *k), void *ctx,
+                                  pk_err *err);
 /* Number of entries of a list (0: all lists) not expired at now (0: counting expired ones). */
 int64_t store_hotlist_entries_count(store *st, int64_t hotlist_id, int64_t now);
 

@@ -454,6 +454,39 @@ static void test_alert_store(void **state) {
     tu_store_free(st, dir);
 }
 
+/* Replays the fuzz corpus through the parser (the fuzz target's own option byte included). */
+static void test_fuzz_corpus(void **state) {
+    (void)state;
+    const char *root = getenv("PK_ROOT");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/fuzz/corpus/hotlist", root ? root : ".");
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "ls '%s' 2>/dev/null", dir);
+    FILE *ls = popen(cmd, "r");
+    assert_non_null(ls);
+    char name[256];
+    int files = 0;
+    while (fgets(name, sizeof name, ls)) {
+        name[strcspn(name, "\n")] = '\0';
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        fgetc(f); /* the option byte */
+        got g;
+        memset(&g, 0, sizeof g);
+        hotlist_import_opts o;
+        hotlist_import_opts_init(&o);
+        hotlist_import_report r;
+        hotlist_parse(f, &o, collect, &g, &r, NULL);
+        hotlist_import_report_fini(&r);
+        fclose(f);
+        files++;
+    }
+    pclose(ls);
+    assert_true(files >= 4);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_states),
@@ -466,6 +499,7 @@ int main(void) {
         cmocka_unit_test(test_match_kinds),
         cmocka_unit_test(test_match_patterns_bruteforce),
         cmocka_unit_test(test_alert_store),
+        cmocka_unit_test(test_fuzz_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
