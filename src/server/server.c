@@ -490,6 +490,7 @@ int server_start(server *s, unsigned *port, pk_err *err) {
     if (port) *port = s->port;
     rc = hotlist_engine_start(s->hot, err);
     if (!rc) rc = server__hotlist_start(s, err);
+    if (!rc) rc = server__records_start(s, err);
     return rc;
 }
 
@@ -499,6 +500,7 @@ int server_stop(server *s, pk_err *err) {
     if (!s->mhd) return PK_OK;
     atomic_store(&s->stopping, 1);
     server__hotlist_stop(s); /* no scheduled import starts while we close */
+    server__records_stop(s); /* nor a purge */
     /* Stop accepting; after a quiesce the listening socket is ours to close. */
     MHD_socket lfd = MHD_quiesce_daemon(s->mhd);
     if (lfd != MHD_INVALID_SOCKET) close(lfd);
@@ -526,6 +528,7 @@ int server_stop(server *s, pk_err *err) {
 void server_free(server *s) {
     if (!s) return;
     if (s->mhd) server_stop(s, NULL);
+    server__records_stop(s);
     pool_close_all(s);
     server__hotlist_free(s);
     server__hub_free(s->hub);

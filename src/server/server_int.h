@@ -162,6 +162,7 @@ struct server {
     search_index *index;          /* the plate dictionary, shared by all threads */
     hotlist_engine *hot;          /* the hotlist matcher every ingested read goes through */
     struct server_hotlist_sched *hotlist_sched; /* the scheduled re-import thread (h_alerts.c) */
+    struct server_records_sched *records_sched; /* the daily purge thread (records_sched.c) */
 };
 
 /* --- replies (reply.c) ---------------------------------------------------------------------- */
@@ -279,6 +280,10 @@ int server__hotlist_open(server *s, pk_err *err);
 int server__hotlist_start(server *s, pk_err *err);
 void server__hotlist_stop(server *s);
 void server__hotlist_free(server *s);
+/* The daily retention purge thread (records_sched.c): start after listening, stop (joins and
+ * frees; idempotent) before the pool closes. */
+int server__records_start(server *s, pk_err *err);
+void server__records_stop(server *s);
 
 /* --- live streams (sse.c) --------------------------------------------------------------------- */
 

@@ -4,6 +4,7 @@ checked by `platekeeper export verify` (intact, then tampered), data-sharing req
 refusals, referral, decision, scope outside the approval, fulfilment, report), and the purge
 command beside the running server."""
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -183,5 +184,33 @@ def body(t):
              "purge beside the running server: the 400-day-old read goes", p.stdout + p.stderr)
 
 
+def daily_purge(t):
+    """serve purges by itself once a day (the tick shortened for the test)."""
+    srv = Server(env={"PLATEKEEPER_PURGE_TICK_S": "1"})
+    # the reads go in before serve starts, so its first look (one tick in) finds the old one
+    path = os.path.join(srv.dir, "reads.jsonl")
+    with open(path, "w") as f:
+        f.write(json.dumps(read(11, "8OLD001", 400)) + "\n" + json.dumps(read(12, "8NEW001", 3)) + "\n")
+    p = pk(srv, "ingest", "--data", srv.data, "--user", "admin", path)
+    t.ok(p.returncode == 0, "reads in (one 400 days old)", p.stdout + p.stderr)
+    with srv:
+        s = srv.team()
+        q = "/api/v1/reads?plate=%s&purpose=investigation&case=C-9"
+        for _ in range(100):
+            st, body, _ = s["investigator"].call("GET", q % "8OLD001")
+            if st == 200 and body["total"] == 0:
+                break
+            time.sleep(0.1)
+        t.ok(st == 200 and body["total"] == 0, "the daily purge inside serve removed the old read",
+             body)
+        st, body, _ = s["investigator"].call("GET", q % "8NEW001")
+        t.ok(st == 200 and body["total"] == 1, "the recent read stays", body)
+
+
+def all_tests(t):
+    body(t)
+    daily_purge(t)
+
+
 if __name__ == "__main__":
-    Tap().run(body)
+    Tap().run(all_tests)
