@@ -1,6 +1,7 @@
 /* platekeeper audit verify|log|report|sample|review: the access log and audits, for auditors
  * and administrators. Reading the log is itself logged (purpose "audit"). */
 #include "cmd/cmd.h"
+#include "records/records.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -182,6 +183,16 @@ static void print_entries(json_t *list, const opts *o) {
 
 static json_int_t ji(json_t *o, const char *k) {
     return json_integer_value(json_object_get(o, k));
+}
+
+/* Approved holds past their review date (issue 5 item 2), for the report. */
+static int overdue_hold(void *ctx, const records_hold *h) {
+    char rv[PK_TIME_STR_MAX];
+    pk_time_format(h->review_at, rv);
+    json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)h->id,
+                                         "case", h->case_no, "opened_by", h->opened_by,
+                                         "review_at", rv, "reads", (json_int_t)h->n_reads));
+    return 0;
 }
 
 static void print_report(json_t *rep, const opts *o) {
@@ -430,12 +441,30 @@ int cmd_audit(int argc, char **argv) {
         json_decref(list);
     } else if (!strcmp(sub, "report")) {
         json_t *rep;
-        if (audit_report(st, o.from, o.to, 0, &rep, &err)) {
+        json_t *overdue = json_array();
+        if (audit_report(st, o.from, o.to, 0, &rep, &err) ||
+            records_holds_overdue(st, NULL, overdue_hold, overdue, &err)) {
+            json_decref(overdue);
             rc = cmd_fail("audit", &err);
         } else {
+            json_object_set_new(rep, "holds_overdue", overdue);
             if ((rc = log_use(st, &me, action, range_json(&o),
                               (int64_t)json_array_size(json_object_get(rep, "users")))) == CMD_OK)
+            {
                 print_report(rep, &o);
+                if (!o.json && !o.csv) {
+                    json_t *ov = json_object_get(rep, "holds_overdue"), *h;
+                    size_t k;
+                    printf("\nholds past their review date: %zu\n", json_array_size(ov));
+                    json_array_foreach(ov, k, h)
+                        printf("  hold %lld  case %s  opened by %s  review was due %s  (%lld reads)\n",
+                               (long long)json_integer_value(json_object_get(h, "id")),
+                               json_string_value(json_object_get(h, "case")),
+                               json_string_value(json_object_get(h, "opened_by")),
+                               json_string_value(json_object_get(h, "review_at")),
+                               (long long)json_integer_value(json_object_get(h, "reads")));
+                }
+            }
             json_decref(rep);
         }
     } else if (!strcmp(sub, "sample")) {

@@ -94,6 +94,11 @@ static int verify(server_req *r) {
     return server__reply_json(r, 200, o);
 }
 
+static int add_overdue(void *ctx, const records_hold *h) {
+    json_array_append_new(ctx, server__hold_json(h));
+    return 0;
+}
+
 static int report(server_req *r) {
     static const char *const allowed[] = {"from", "to", NULL};
     if (server__query_only(r, allowed)) return 0;
@@ -104,6 +109,15 @@ static int report(server_req *r) {
     pk_err_clear(&err);
     int rc = audit_report(r->st, from, to, pk_clock_now(&r->srv->clock), &out, &err);
     if (rc) return server__reply_pkerr(r, rc, &err);
+    /* approved holds past their review date (records, issue 5 item 2) */
+    json_t *overdue = json_array();
+    rc = records_holds_overdue(r->st, &r->srv->clock, add_overdue, overdue, &err);
+    if (rc) {
+        json_decref(overdue);
+        json_decref(out);
+        return server__reply_pkerr(r, rc, &err);
+    }
+    json_object_set_new(out, "holds_overdue", overdue);
     server__audit(r, "audit.report", "ok", NULL);
     return server__reply_json(r, 200, out);
 }

@@ -179,6 +179,9 @@ def body(t):
         h, hq = holds(t, s)
         exports(t, srv, s, h, hq)
         requests(t, s)
+        st, rep, _ = s["auditor"].call("GET", "/api/v1/audit/report")
+        t.ok(st == 200 and rep.get("holds_overdue") == [], "audit report lists overdue holds (none)",
+             rep.get("holds_overdue"))
         p = pk(srv, "purge", "--data", srv.data, "--user", "admin", "--json")
         t.ok(p.returncode == 0 and '"reads_deleted":1' in p.stdout,
              "purge beside the running server: the 400-day-old read goes", p.stdout + p.stderr)
