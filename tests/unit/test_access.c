@@ -78,6 +78,38 @@ static int64_t add_trained(store *st, const char *name, access_role role) {
     return id;
 }
 
+static void test_grant_without_user(void **state) {
+    (void)state;
+    char *dir;
+    store *st = tu_store_new(&dir);
+    pk_err err;
+    add_trained(st, "alice", ACCESS_ROLE_INVESTIGATOR);
+    access_user me;
+    assert_int_equal(access_login(st, "alice", PW, "cli", &me, &err), PK_OK);
+    access_grant *g;
+    /* no user, a forged user (id of alice, another name), an unknown action: each one entry */
+    access_request req = {.user = NULL, .action = ACCESS_READS_SEARCH, .purpose = "audit"};
+    int64_t before = log_count(st);
+    assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_EAUTH);
+    assert_int_equal(log_count(st), before + 1);
+    access_user forged = me;
+    snprintf(forged.username, sizeof forged.username, "mallory");
+    forged.role = ACCESS_ROLE_ADMIN;
+    req.user = &forged;
+    assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_EAUTH);
+    assert_int_equal(log_count(st), before + 2);
+    /* a role raised in the caller's copy does not count: the stored role decides */
+    me.role = ACCESS_ROLE_ADMIN;
+    req.user = &me;
+    req.action = ACCESS_RECORDS_SHARE;
+    assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_EDENIED);
+    assert_int_equal(log_count(st), before + 3);
+    req.action = (access_action)99;
+    assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_EINVAL);
+    assert_int_equal(log_count(st), before + 4);
+    tu_store_free(st, dir);
+}
+
 static void test_roles(void **state) {
     (void)state;
     for (int r = ACCESS_ROLE_ADMIN; r <= ACCESS_ROLE_CUSTODIAN; r++)
@@ -232,8 +264,13 @@ static void test_training_gate(void **state) {
     access_request req = {.user = &me, .action = ACCESS_READS_SEARCH, .purpose = "investigation",
                           .case_no = "24-001", .client = "cli"};
     access_grant *g;
+    int64_t before = log_count(st);
     assert_int_equal(access_grant_open(st, &req, "{\"plate\":\"X\"}", &g, &err), PK_ETRAINING);
     assert_null(g);
+    assert_int_equal(log_count(st), before + 1);
+    last_ctx l = last_entry(st);
+    assert_string_equal(l.outcome, "refused");
+    assert_non_null(strstr(l.detail, "training"));
     /* training from three years ago is overdue; the refresher setting decides */
     int64_t three_years = pk_now_ms() - 3 * 365 * PK_MS_PER_DAY;
     assert_int_equal(access_training_add(st, "newbie", "ALPR basics", three_years, "root", &err), PK_OK);
@@ -390,7 +427,9 @@ static void test_status_and_inactivity(void **state) {
     /* a suspended account: no grant (even with a user struct from before), no login, no session */
     access_request req = {.user = &me, .action = ACCESS_READS_SEARCH, .purpose = "missing-person"};
     access_grant *g;
+    int64_t before = log_count(st);
     assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_EDENIED);
+    assert_int_equal(log_count(st), before + 1);
     assert_int_equal(access_login(st, "alice", PW, "cli", &me, &err), PK_EDENIED);
     access_user who;
     assert_int_equal(access_session_check(st, token, NULL, &who, &err), PK_EAUTH);
@@ -582,6 +621,7 @@ int main(void) {
     setenv("PLATEKEEPER_TEST_FAST_PWHASH", "1", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_grant_without_user),
         cmocka_unit_test(test_password_rules),
         cmocka_unit_test(test_user_add_and_secrets),
         cmocka_unit_test(test_login_and_lockout),
