@@ -3,8 +3,11 @@
  * the system when it has. The purge works in short batches, so requests go on meanwhile. The
  * first look comes one tick after start, so a server that starts and stops (tests, restarts)
  * does not purge on every start. PLATEKEEPER_PURGE_TICK_S (read once at start) shortens the
- * tick for tests. */
+ * tick for tests. The same thread runs the inactivity sweep of accounts (every tick) and the
+ * access log's own retention purge (with each daily purge). */
 #include "server/server_int.h"
+
+#include "audit/audit.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -47,6 +50,19 @@ static void *purge_thread(void *arg) {
                         "%lld held reads kept, %lld ms\n",
                         (long long)res.reads_deleted, (long long)res.images_deleted,
                         (long long)res.held_kept, (long long)res.duration_ms);
+            /* Accounts unused too long are suspended (login also applies the rule; this keeps
+             * the list and the audit report true). Cheap and idempotent, so every tick. */
+            int64_t n = 0;
+            pk_err_clear(&err);
+            if (access_sweep_inactive(slot->st, &s->clock, &n, &err))
+                fprintf(stderr, "platekeeper serve: inactivity sweep: %s\n", err.msg);
+            else if (n)
+                fprintf(stderr, "platekeeper serve: %lld accounts suspended for inactivity\n",
+                        (long long)n);
+            /* The access log's own retention, with the daily purge of the reads. */
+            pk_err_clear(&err);
+            if (ran && audit_purge(slot->st, pk_clock_now(&s->clock), "serve", &n, &err))
+                fprintf(stderr, "platekeeper serve: access-log retention: %s\n", err.msg);
             server__slot_put(s, slot);
         }
         pthread_mutex_lock(&h->mu);
