@@ -5,6 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "hotlist/hotlist.h"
+#include "search/search.h"
 
 static const char usage[] =
     "usage: platekeeper hotlist SUBCOMMAND [--data DIR] --user NAME [--json] ...\n"
@@ -17,13 +18,18 @@ static const char usage[] =
     "  list [LIST]                      lists, or the active entries of LIST\n"
     "  remove ENTRY_ID [--reason T]\n"
     "  expire ENTRY_ID [--at DATE]      expire now, or set the expiry (later: administrators)\n"
-    "  owner LIST USER [--remove]       add (or remove) an owner of a list\n";
+    "  owner LIST USER [--remove]       add (or remove) an owner of a list\n"
+    "  set LIST [--priority N] [--alert-level L] [--covert|--no-covert] [--expiry-days N]\n"
+    "              [--retention-days N] [--import-path FILE] [--map M]   change a list's settings\n"
+    "  (add --lookback-days N also lists the reads of the last N days that match the new entry:\n"
+    "   a search for the purpose 'investigation' with the entry's --case)\n";
 
 typedef struct hl_opts {
     const char *data, *user, *map, *source, *alert_level, *import_path, *state, *reason, *case_no,
         *expires, *make, *model, *year, *color, *header, *at;
     int json, covert, skip_bad, remove;
-    long priority, expiry_days, retention_days;
+    int covert_set;
+    long priority, expiry_days, retention_days, lookback_days;
     char delimiter;
 } hl_opts;
 
@@ -48,7 +54,7 @@ static int do_create(store *st, const access_user *u, const char *name, const hl
     snprintf(h.name, sizeof h.name, "%s", name);
     snprintf(h.source, sizeof h.source, "%s", o->source ? o->source : "local");
     snprintf(h.alert_level, sizeof h.alert_level, "%s", o->alert_level ? o->alert_level : "high");
-    h.priority = (int)o->priority;
+    h.priority = o->priority >= 0 ? (int)o->priority : 5;
     h.covert = o->covert;
     h.default_expiry_days = (int)o->expiry_days;
     h.hit_retention_days = (int)o->retention_days;
@@ -108,6 +114,61 @@ static int do_import(store *st, const access_user *u, const char *list, const ch
     return CMD_OK;
 }
 
+/* The reads of the last N days that match a new entry, through the gate (the entry's case). */
+static int lookback(store *st, const access_user *u, const store_hotlist_entry *e,
+                    const hl_opts *o) {
+    search_index *idx = search_index_new();
+    pk_err err;
+    pk_err_clear(&err);
+    int rc = search_index_load(idx, st, &err);
+    search_query q;
+    search_query_init(&q);
+    if (e->is_pattern) q.pattern = e->plate;
+    else q.plate = e->plate;
+    q.has_from = 1;
+    q.from = pk_now_ms() - o->lookback_days * PK_MS_PER_DAY;
+    q.limit = 100;
+    access_request req = {.user = u, .action = ACCESS_READS_SEARCH, .purpose = "investigation",
+                          .case_no = e->case_no[0] ? e->case_no : NULL, .client = "cli"};
+    search_result res;
+    memset(&res, 0, sizeof res);
+    if (!rc) rc = search_request(idx, st, &req, &q, &res, &err);
+    if (rc) {
+        search_index_free(idx);
+        fprintf(stderr, "platekeeper hotlist: the entry stands; its look-back search failed: %s\n",
+                err.msg);
+        return CMD_FAIL;
+    }
+    if (!o->json)
+        printf("reads of the last %ld days matching it: %lld\n", o->lookback_days,
+               (long long)res.total);
+    for (size_t i = 0; i < res.n; i++) {
+        char *t = search_hit_json(&res.hits[i], 0);
+        puts(t);
+        free(t);
+    }
+    search_result_fini(&res);
+    search_index_free(idx);
+    return CMD_OK;
+}
+
+static int do_set(store *st, const access_user *u, const char *list, const hl_opts *o) {
+    store_hotlist h;
+    pk_err err;
+    pk_err_clear(&err);
+    if (hotlist_lookup(st, list, &h, &err)) return cmd_fail("hotlist", &err);
+    if (o->priority >= 0) h.priority = (int)o->priority;
+    if (o->alert_level) snprintf(h.alert_level, sizeof h.alert_level, "%s", o->alert_level);
+    if (o->covert_set) h.covert = o->covert;
+    if (o->expiry_days) h.default_expiry_days = (int)o->expiry_days;
+    if (o->retention_days) h.hit_retention_days = (int)o->retention_days;
+    if (o->import_path) snprintf(h.import_path, sizeof h.import_path, "%s", o->import_path);
+    if (o->map) snprintf(h.import_map, sizeof h.import_map, "%s", o->map);
+    if (hotlist_update(st, &h, u, &err)) return cmd_fail("hotlist", &err);
+    printf("updated hotlist %lld '%s'\n", (long long)h.id, h.name);
+    return CMD_OK;
+}
+
 static int do_add(store *st, const access_user *u, const char *list, const char *plate,
                   const hl_opts *o) {
     store_hotlist h;
@@ -147,6 +208,7 @@ static int do_add(store *st, const access_user *u, const char *list, const char 
         printf("added entry %lld: %s %s on '%s', expires %s\n", (long long)e.id, e.plate,
                e.state[0] ? e.state : "any state", h.name, exp);
     }
+    if (o->lookback_days > 0) return lookback(st, u, &e, o);
     return CMD_OK;
 }
 
@@ -209,6 +271,7 @@ int cmd_hotlist(int argc, char **argv) {
         {"model", required_argument, NULL, 'o'},       {"year", required_argument, NULL, 'y'},
         {"color", required_argument, NULL, 'l'},       {"at", required_argument, NULL, 'A'},
         {"remove", no_argument, NULL, 'X'},            {"help", no_argument, NULL, 'h'},
+        {"no-covert", no_argument, NULL, 'K'},         {"lookback-days", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -216,7 +279,7 @@ int cmd_hotlist(int argc, char **argv) {
         return argc < 2 ? CMD_USAGE : CMD_OK;
     }
     const char *sub = argv[1];
-    hl_opts o = {.data = "data", .priority = 5};
+    hl_opts o = {.data = "data", .priority = -1};
     int c;
     optind = 1;
     while ((c = getopt_long(argc - 1, argv + 1, "d:u:jh", opts, NULL)) != -1) {
@@ -241,7 +304,12 @@ int cmd_hotlist(int argc, char **argv) {
             if (parse_long(optarg, 0, 9, &o.priority)) return cmd_usage("hotlist", "--priority: 0 to 9");
             break;
         case 'L': o.alert_level = optarg; break;
-        case 'C': o.covert = 1; break;
+        case 'C': o.covert = 1, o.covert_set = 1; break;
+        case 'K': o.covert = 0, o.covert_set = 1; break;
+        case 'B':
+            if (parse_long(optarg, 1, 3650, &o.lookback_days))
+                return cmd_usage("hotlist", "--lookback-days: 1 to 3650");
+            break;
         case 'E':
             if (parse_long(optarg, 1, 3650, &o.expiry_days))
                 return cmd_usage("hotlist", "--expiry-days: 1 to 3650");
@@ -269,7 +337,7 @@ int cmd_hotlist(int argc, char **argv) {
     int npos = argc - 1 - optind;
     struct { const char *name; int nargs, opt_last; } subs[] = {
         {"create", 1, 0}, {"import", 2, 0}, {"add", 2, 0}, {"list", 0, 1},
-        {"remove", 1, 0}, {"expire", 1, 0}, {"owner", 2, 0},
+        {"remove", 1, 0}, {"expire", 1, 0}, {"owner", 2, 0}, {"set", 1, 0},
     };
     int known = -1;
     for (int i = 0; i < (int)(sizeof subs / sizeof subs[0]); i++)
@@ -321,6 +389,8 @@ int cmd_hotlist(int argc, char **argv) {
             printf("entry %lld expires %s\n", (long long)id, o.at ? o.at : "now");
             rc = CMD_OK;
         }
+    } else if (!strcmp(sub, "set")) {
+        rc = do_set(st, &u, pos[0], &o);
     } else { /* owner */
         store_hotlist h;
         if (hotlist_lookup(st, pos[0], &h, &err) ||
