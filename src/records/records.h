@@ -15,7 +15,8 @@
  *    one retention old minus 1 ms is kept. A read with a hotlist alert is kept while the alert
  *    is: alerts follow their list's hit_retention_days (hotlist_alerts_purge, run first).
  *  - A read in an approved hold is never purged, whatever its age.
- *  - The purge works in batches of RECORDS_PURGE_BATCH reads, each its own short transaction.
+ *  - The purge works in batches (RECORDS_PURGE_BATCH growing to RECORDS_PURGE_BATCH_MAX while a
+ *    batch takes under 150 ms), each its own short transaction.
  *  - Sharing requests are never deleted; automatic refusals are recorded with their reason.
  *  - A sharing fulfilment releases only within the approved scope, and only while the approval
  *    has not lapsed (request_approval_days, default 90).
@@ -43,7 +44,8 @@
 #define RECORDS_RETENTION_DEFAULT_DAYS 365
 #define RECORDS_HOLD_REVIEW_DEFAULT_DAYS 730
 #define RECORDS_APPROVAL_DEFAULT_DAYS 90
-#define RECORDS_PURGE_BATCH 5000
+#define RECORDS_PURGE_BATCH 5000        /* first batch; batches adapt up to the max */
+#define RECORDS_PURGE_BATCH_MAX 80000
 
 /* Who acts, from where, by which clock. user NULL means the system itself (the daily purge in
  * serve). Strings borrowed for the call. */
@@ -73,7 +75,7 @@ typedef struct records_purge_result {
 
 /* Deletes the alerts past their list's hit retention, then purges reads past retention that
  * are neither held nor still the subject of an alert, and then the images no read references, in batches of
- * batch reads (0: RECORDS_PURGE_BATCH). Administrators and custodians, or the system (user
+ * batch reads (0: adaptive, see above). Administrators and custodians, or the system (user
  * NULL). Dry run counts what would go and deletes nothing. Writes the purge log row and an
  * access-log entry "purge" (counts, never plates). OUT: *res. */
 int records_purge(store *st, const records_actor *a, int dry_run, int batch,

@@ -121,7 +121,21 @@ int records_purge(store *st, const records_actor *a, int dry_run, int batch,
     store_purge_state ps;
     store_purge_init(&ps, res->cutoff, INT64_MIN, dry_run);
     if (!rc && !dry_run) rc = store_purge_relax_sync(st, 1, err);
-    while (!ps.done && !rc) rc = store_purge_batch(st, &ps, batch > 0 ? batch : RECORDS_PURGE_BATCH, err);
+    /* Batch size: fixed when the caller gives one; else it starts at RECORDS_PURGE_BATCH and
+     * adapts so that each batch holds the write lock about 150-600 ms: big batches touch each
+     * index page once for many rows (much less WAL per row), short ones keep ingest waiting
+     * little. */
+    int size = batch > 0 ? batch : RECORDS_PURGE_BATCH;
+    while (!ps.done && !rc) {
+        int64_t b0 = pk_now_ms();
+        rc = store_purge_batch(st, &ps, size, err);
+        int64_t dt = pk_now_ms() - b0;
+        if (batch > 0) continue;
+        if (dt < 150 && size < RECORDS_PURGE_BATCH_MAX)
+            size *= 2;
+        else if (dt > 600 && size > RECORDS_PURGE_BATCH)
+            size /= 2;
+    }
     int64_t kept = 0;
     if (!rc && !dry_run) {
         char images[4096];

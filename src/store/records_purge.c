@@ -25,10 +25,9 @@ static const char SQL_HAS_ALERTS[] =
     "SELECT 1 FROM pragma_table_info('alerts') WHERE name = 'read_id'";
 static const char SQL_DEL_ALERTS[] = "DELETE FROM alerts WHERE read_id = ?";
 static const char SQL_DEL_READ[] = "DELETE FROM reads WHERE id = ?";
-static const char SQL_QUEUE_ADD[] =
-    "INSERT INTO purge_image_queue(sha) VALUES (?) ON CONFLICT DO NOTHING";
-static const char SQL_QUEUE_ALL[] = "SELECT sha FROM purge_image_queue";
-static const char SQL_QUEUE_DEL[] = "DELETE FROM purge_image_queue WHERE sha = ?";
+static const char SQL_QUEUE_ADD[] = "INSERT INTO purge_image_queue(sha) VALUES (?)";
+static const char SQL_QUEUE_ALL[] = "SELECT id, sha FROM purge_image_queue ORDER BY id";
+static const char SQL_QUEUE_DROP[] = "DELETE FROM purge_image_queue WHERE id <= ?";
 static const char SQL_MAX_ID[] = "SELECT coalesce(max(id), 0) FROM reads";
 static const char SQL_IMAGE_REFS[] =
     "SELECT plate_image, scene_image FROM reads WHERE id > ?1 AND id <= ?2";
@@ -71,7 +70,7 @@ static int queue_image(store *st, const char *sha, pk_err *err) {
 
 typedef struct due_row {
     int64_t id, ts;
-    int delete_it;
+    int delete_it, hit;
     char plate_image[STORE_SHA_HEX + 1], scene_image[STORE_SHA_HEX + 1];
 } due_row;
 
@@ -101,6 +100,7 @@ int store_purge_batch(store *st, store_purge_state *ps, int limit, pk_err *err) 
         int held = sqlite3_column_int(s, 4);
         int hit = sqlite3_column_int(s, 5);
         d->delete_it = 0;
+        d->hit = hit;
         if (held)
             ps->held_kept++;
         else if (hit ? d->ts >= ps->hit_cutoff : d->ts >= ps->cutoff)
@@ -115,7 +115,9 @@ int store_purge_batch(store *st, store_purge_state *ps, int limit, pk_err *err) 
         ps->reads_deleted++;
         ps->image_refs += (rows[i].plate_image[0] != 0) + (rows[i].scene_image[0] != 0);
         if (ps->dry_run) continue;
-        if (hits) rc = exec_id(st, SQL_DEL_ALERTS, rows[i].id, "purge alerts", err);
+        /* alerts of a read past its hit cutoff go with it (none exist for the others: the
+         * batch query saw that in this transaction) */
+        if (rows[i].hit) rc = exec_id(st, SQL_DEL_ALERTS, rows[i].id, "purge alerts", err);
         if (!rc) rc = exec_id(st, SQL_DEL_READ, rows[i].id, "purge reads", err);
         if (!rc) rc = queue_image(st, rows[i].plate_image, err);
         if (!rc) rc = queue_image(st, rows[i].scene_image, err);
@@ -180,11 +182,36 @@ static sha_slot *sha_find(sha_set *set, const unsigned char key[32], int insert)
     }
 }
 
+static void sha_grow(sha_set *set) {
+    sha_set bigger = {pk_xcalloc(set->cap * 2, sizeof *set->slots), set->cap * 2, 0};
+    for (size_t i = 0; i < set->cap; i++)
+        if (set->slots[i].used) sha_find(&bigger, set->slots[i].key, 1)->marked = set->slots[i].marked;
+    free(set->slots);
+    *set = bigger;
+}
+
+/* Marks text's hash when queued. Hot: runs for both image columns of every remaining read, so
+ * only the first 8 bytes are decoded to find the slot; the rest only on a prefix match. */
 static void sha_mark(sha_set *set, const unsigned char *text) {
-    unsigned char k[32];
-    if (!text || !sha_decode((const char *)text, k)) return;
-    sha_slot *sl = sha_find(set, k, 0);
-    if (sl) sl->marked = 1;
+    if (!text) return;
+    unsigned char pre[8];
+    for (int i = 0; i < 8; i++) {
+        int a = hexval(text[2 * i]), b = a < 0 ? -1 : hexval(text[2 * i + 1]);
+        if (b < 0) return; /* also stops at a NUL: never reads past a short string */
+        pre[i] = (unsigned char)(a << 4 | b);
+    }
+    uint64_t h;
+    memcpy(&h, pre, sizeof h);
+    for (size_t i = (size_t)h & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
+        sha_slot *sl = &set->slots[i];
+        if (!sl->used) return;
+        if (memcmp(sl->key, pre, 8)) continue;
+        unsigned char k[32];
+        if (sha_decode((const char *)text, k) && !memcmp(sl->key, k, 32)) {
+            sl->marked = 1;
+            return;
+        }
+    }
 }
 
 /* Marks the queued hashes that reads with lo < id <= hi reference. */
@@ -215,33 +242,31 @@ static int64_t max_read_id(store *st) {
 int store_purge_image_sweep(store *st, const char *images_dir, int64_t *deleted, int64_t *kept,
                             pk_err *err) {
     *deleted = *kept = 0;
-    /* Load the queue: the set for lookups, the texts to delete the queue rows afterwards. */
+    /* Load the queue: the set (duplicates fold), and the highest queue id seen, up to which the
+     * queue is cleared at the end (rows a concurrent purge appends later stay). */
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db, SQL_QUEUE_ALL, -1, &s, NULL) != SQLITE_OK)
         return store__dberr(st, err, "purge_image_queue");
-    size_t nq = 0, capq = 64;
-    char(*queued)[STORE_SHA_HEX + 1] = pk_xmalloc(capq * sizeof *queued);
+    sha_set set = {0};
+    set.cap = 1024;
+    set.slots = pk_xcalloc(set.cap, sizeof *set.slots);
+    int64_t top = 0;
     int x;
     while ((x = sqlite3_step(s)) == SQLITE_ROW) {
-        if (nq == capq) queued = pk_xrealloc(queued, (capq *= 2) * sizeof *queued);
-        store__col_text(s, 0, queued[nq++], STORE_SHA_HEX + 1);
+        top = sqlite3_column_int64(s, 0);
+        unsigned char k[32];
+        if (!sha_decode((const char *)sqlite3_column_text(s, 1), k)) continue;
+        if (set.n * 2 >= set.cap) sha_grow(&set);
+        sha_find(&set, k, 1);
     }
     sqlite3_finalize(s);
     if (x != SQLITE_DONE) {
-        free(queued);
+        free(set.slots);
         return store__dberr(st, err, "purge_image_queue");
     }
-    if (nq == 0) {
-        free(queued);
+    if (top == 0) {
+        free(set.slots);
         return PK_OK;
-    }
-    sha_set set = {0};
-    set.cap = 16;
-    while (set.cap < nq * 2) set.cap *= 2;
-    set.slots = pk_xcalloc(set.cap, sizeof *set.slots);
-    for (size_t i = 0; i < nq; i++) {
-        unsigned char k[32];
-        if (sha_decode(queued[i], k)) sha_find(&set, k, 1);
     }
 
     /* The long scan runs without the write lock, so ingest goes on meanwhile; reads added after
@@ -250,38 +275,39 @@ int store_purge_image_sweep(store *st, const char *images_dir, int64_t *deleted,
     int rc = hi == INT64_MAX ? PK_OK : mark_referenced(st, &set, 0, hi, err);
     int started = 0;
     if (!rc) rc = store__autotx_begin(st, &started, err);
-    if (!rc && hi != INT64_MAX) rc = mark_referenced(st, &set, hi, INT64_MAX, err);
-    else if (!rc) rc = mark_referenced(st, &set, 0, INT64_MAX, err);
-    for (size_t i = 0; i < nq && !rc; i++) {
-        unsigned char k[32];
-        int drop = 1; /* remove the queue row unless the file could not be removed */
-        if (sha_decode(queued[i], k)) {
-            sha_slot *sl = sha_find(&set, k, 0);
-            if (sl && sl->marked) {
-                (*kept)++;
-            } else {
-                char path[4096];
-                snprintf(path, sizeof path, "%s/%.2s/%.2s/%s.jpg", images_dir, queued[i],
-                         queued[i] + 2, queued[i]);
-                if (unlink(path) == 0)
-                    (*deleted)++;
-                else if (errno != ENOENT)
-                    drop = 0; /* keep it queued; the next sweep tries again */
-            }
-        }
-        if (!drop) continue;
-        sqlite3_stmt *d = store__stmt(st, SQL_QUEUE_DEL, err);
+    if (!rc) rc = mark_referenced(st, &set, hi == INT64_MAX ? 0 : hi, INT64_MAX, err);
+    if (!rc) {
+        sqlite3_stmt *d = store__stmt(st, SQL_QUEUE_DROP, err);
         if (!d) {
             rc = PK_EDB;
-            break;
+        } else {
+            sqlite3_bind_int64(d, 1, top);
+            if (sqlite3_step(d) != SQLITE_DONE) rc = store__dberr(st, err, "purge_image_queue");
+            sqlite3_reset(d);
         }
-        sqlite3_bind_text(d, 1, queued[i], -1, SQLITE_STATIC);
-        if (sqlite3_step(d) != SQLITE_DONE) rc = store__dberr(st, err, "purge_image_queue");
-        sqlite3_reset(d);
     }
-    if (started || rc) rc = store__autotx_end(st, started, rc, err);
+    for (size_t i = 0; i < set.cap && !rc; i++) {
+        sha_slot *sl = &set.slots[i];
+        if (!sl->used) continue;
+        if (sl->marked) {
+            (*kept)++;
+            continue;
+        }
+        char hex[STORE_SHA_HEX + 1], path[4200];
+        static const char digits[] = "0123456789abcdef";
+        for (int j = 0; j < 32; j++) {
+            hex[2 * j] = digits[sl->key[j] >> 4];
+            hex[2 * j + 1] = digits[sl->key[j] & 15];
+        }
+        hex[64] = '\0';
+        snprintf(path, sizeof path, "%s/%.2s/%.2s/%s.jpg", images_dir, hex, hex + 2, hex);
+        if (unlink(path) == 0)
+            (*deleted)++;
+        else if (errno != ENOENT)
+            rc = queue_image(st, hex, err); /* could not remove it: the next sweep tries again */
+    }
+    rc = store__autotx_end(st, started, rc, err);
     free(set.slots);
-    free(queued);
     return rc;
 }
 
