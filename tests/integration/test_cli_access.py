@@ -42,6 +42,7 @@ def main(tap):
     tmp = tempfile.mkdtemp(prefix="pkcli.")
     try:
         run(tap, tmp)
+        searches_audited(tap, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -244,6 +245,69 @@ def run(tap, tmp):
     rc, out, err = pk("audit", "log", "--data", d, "--user", "opal", pw=INV_PW)
     tap.ok(rc == 1 and entries(db)[-1][1:] == ("opal", "audit.log", "refused"),
            "an operator cannot read the log, and that is logged")
+
+
+def searches_audited(tap, tmp):
+    """Searches through the real gate show up in the report, the sample and a review."""
+    d = os.path.join(tmp, "searched")
+    pk("init", "--data", d, "--admin", "chief", "--agency", "Example PD")
+    for name, role, pw in (("ivy", "investigator", INV_PW), ("aud", "auditor", AUD_PW)):
+        pk("user", "add", name, "--data", d, "--user", "chief", "--role", role, "--full-name",
+           name, "--job-title", "t", new_pw=pw)
+        pk("user", "train", name, "--data", d, "--user", "chief", "--course", "ALPR basics",
+           "--completed", "2026-11-02")
+    path = os.path.join(tmp, "reads.jsonl")
+    with open(path, "w") as f:
+        for i, plate in enumerate(("7ABC123", "7ABC123", "5XYZ999")):
+            f.write(json.dumps({"uuid": "20000000-0000-4000-8000-%012d" % i, "plate": plate,
+                                "state": "CA", "ts": "2026-11-20T10:00:0%dZ" % i,
+                                "camera": "cam-1", "lat": 38.57, "lon": -121.48,
+                                "confidence": 90.0}) + "\n")
+    rc, out, err = pk("ingest", "--data", d, "--user", "chief", path)
+    tap.eq(rc, 0, "reads ingested for the search audit")
+    rc, out, err = pk("search", "--data", d, "--user", "ivy", "--purpose", "investigation",
+                      "--case", "C-1", "--plate", "7ABC123", "--json", pw=INV_PW)
+    tap.ok(rc == 0 and len(out.splitlines()) == 2, "a search with a case finds two reads",
+           out + err)
+    rc, out, err = pk("search", "--data", d, "--user", "ivy", "--purpose", "missing-person",
+                      "--plate", "1NONE11", "--json", pw=INV_PW)
+    tap.eq(rc, 0, "a search without a case that finds nothing")
+    rc, out, err = pk("search", "--data", d, "--user", "ivy", "--purpose", "curiosity",
+                      "--plate", "7ABC123", pw=INV_PW)
+    tap.eq(rc, 1, "a search with an unknown purpose is refused")
+    rc, out, err = pk("search", "--data", d, "--user", "aud", "--purpose", "audit",
+                      "--plate", "7ABC123", pw=AUD_PW)
+    tap.eq(rc, 1, "an auditor's search is refused")
+    rc, out, err = pk("audit", "report", "--data", d, "--user", "aud", "--from", "2020-01-01",
+                      "--to", "2099-12-31", "--json", pw=AUD_PW)
+    rep = json.loads(out) if rc == 0 else {}
+    ivy = [u for u in rep.get("users", []) if u["username"] == "ivy"]
+    ivy = ivy[0] if ivy else {}
+    tap.ok(ivy.get("searches") == 2 and ivy.get("searches_without_case") == 1
+           and ivy.get("searches_no_results") == 1 and ivy.get("refused") == 1
+           and ivy.get("by_purpose") == {"investigation": 1, "missing-person": 1},
+           "the report counts ivy's searches by purpose, without case, without results, refused",
+           ivy)
+    aud = [u for u in rep.get("users", []) if u["username"] == "aud"]
+    tap.ok(aud and aud[0]["refused"] == 1, "and the auditor's refused search", aud)
+    rc, out, err = pk("audit", "sample", "--data", d, "--user", "aud", "--from", "2020-01-01",
+                      "--to", "2099-12-31", "--count", "5", "--json", pw=AUD_PW)
+    sample = [json.loads(l) for l in out.splitlines()]
+    tap.ok(rc == 0 and len(sample) == 2 and all(e["action"] == "search" and e["username"] == "ivy"
+                                                for e in sample),
+           "the sample holds the two successful searches", sample)
+    if sample:
+        rc, out, err = pk("audit", "review", str(sample[0]["id"]), "--finding",
+                          "purpose and case documented", "--approved-by", "chief", "--data", d,
+                          "--user", "aud", pw=AUD_PW)
+        tap.eq(rc, 0, "the auditor records the review of a sampled search")
+    rc, out, err = pk("audit", "report", "--data", d, "--user", "aud", "--from", "2020-01-01",
+                      "--to", "2099-12-31", "--json", pw=AUD_PW)
+    rep = json.loads(out) if rc == 0 else {}
+    tap.ok(len(rep.get("reviews", [])) == 1 and rep["reviews"][0]["approved_by"] == "chief",
+           "the report lists the review")
+    rc, out, err = pk("audit", "verify", "--data", d, "--user", "aud", pw=AUD_PW)
+    tap.ok(rc == 0 and out.startswith("intact:"), "the chain is intact after all that", out)
 
 
 if __name__ == "__main__":
