@@ -103,6 +103,7 @@ static uint32_t expiry_s(int64_t expires) {
 static int add_entry(void *ctx, const store_hotlist_key *e) {
     hotlist_matcher *m = ctx;
     mlist key = {.id = e->hotlist_id};
+    if (!m->nlists) return 0;
     mlist *l = bsearch(&key, m->lists, m->nlists, sizeof *m->lists, list_cmp);
     if (!l) return 0; /* the list vanished between the two queries */
     uint16_t li = (uint16_t)(l - m->lists);
@@ -184,7 +185,7 @@ int hotlist_matcher_build(store *st, int64_t now, hotlist_matcher **out, pk_err 
     int rc = store_hotlists_each(st, add_list, m, err);
     if (!rc && m->nlists > 65535) rc = pk_err_set(err, PK_ELIMIT, "more than 65535 hotlists");
     if (!rc) {
-        qsort(m->lists, m->nlists, sizeof *m->lists, list_cmp);
+        if (m->nlists) qsort(m->lists, m->nlists, sizeof *m->lists, list_cmp);
         rc = store_hotlist_entry_keys_each(st, now, add_entry, m, err);
     }
     if (!rc && m->n >= UINT32_MAX / 2) rc = pk_err_set(err, PK_ELIMIT, "too many entries");
