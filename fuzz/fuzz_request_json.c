@@ -21,5 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             records_query_within(&back, &q);
         free(s);
     }
+    records_search rs;
+    records_search_parse((const char *)data, size, &rs, &err);
     return 0;
 }

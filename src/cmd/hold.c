@@ -9,7 +9,8 @@
 static int usage(int rc) {
     fprintf(stderr,
             "usage: platekeeper hold open [--data DIR] --user NAME --case C --reason R --contact X\n"
-            "                             (--read ID ... | --plate P ... [--from T] [--to T] [--near LAT,LON,M])\n"
+            "                             (--read ID ... | a search: [--plate P [--fuzzy] | --pattern X]\n"
+            "                              [--from T] [--to T] [--near LAT,LON,M] [--camera NAME])\n"
             "                             [--review-days N] [--purpose P]\n"
             "       platekeeper hold approve|release ID [--data DIR] --user NAME [--reason R]\n"
             "       platekeeper hold list [--data DIR] --user NAME [--status S] [--overdue] [--json]\n");
@@ -46,8 +47,9 @@ int cmd_hold(int argc, char **argv) {
                *status = NULL, *purpose = NULL;
     int json = 0, overdue = 0, c, used = 0;
     int64_t review_days = 0;
-    records_query q;
-    memset(&q, 0, sizeof q);
+    records_search rs;
+    memset(&rs, 0, sizeof rs);
+    search_query_init(&rs.q);
     int64_t *ids = NULL;
     size_t n_ids = 0;
     pk_err err;
@@ -64,6 +66,9 @@ int cmd_hold(int argc, char **argv) {
                                          {"overdue", no_argument, 0, 'o'},
                                          {"json", no_argument, 0, 'j'},
                                          RCLI_SELECTION_OPTS,
+                                         {"pattern", required_argument, 0, 'P'},
+                                         {"fuzzy", no_argument, 0, 'F'},
+                                         {"camera", required_argument, 0, 'C'},
                                          {0, 0, 0, 0}};
     optind = 1;
     int rc = CMD_OK;
@@ -93,9 +98,35 @@ int cmd_hold(int argc, char **argv) {
             ids[n_ids++] = v;
             break;
         }
-        case RCLI_PLATE: case RCLI_FROM: case RCLI_TO: case RCLI_NEAR:
-            if (cmd__rcli_selection(&q, &used, c, optarg, &err)) rc = cmd_usage("hold", "%s", err.msg);
+        case RCLI_PLATE:
+            used = 1;
+            snprintf(rs.plate, sizeof rs.plate, "%s", optarg);
+            rs.q.plate = rs.plate;
             break;
+        case 'P':
+            used = 1;
+            snprintf(rs.pattern, sizeof rs.pattern, "%s", optarg);
+            rs.q.pattern = rs.pattern;
+            break;
+        case 'C':
+            used = 1;
+            snprintf(rs.camera, sizeof rs.camera, "%s", optarg);
+            rs.q.camera = rs.camera;
+            break;
+        case 'F': rs.q.fuzzy = 1; break;
+        case RCLI_FROM: case RCLI_TO: case RCLI_NEAR: {
+            records_query q; /* the same option parsing as the sharing scopes */
+            memset(&q, 0, sizeof q);
+            if (cmd__rcli_selection(&q, &used, c, optarg, &err)) {
+                rc = cmd_usage("hold", "%s", err.msg);
+                break;
+            }
+            if (c == RCLI_FROM) rs.q.has_from = 1, rs.q.from = q.from;
+            if (c == RCLI_TO) rs.q.has_to = 1, rs.q.to = q.to;
+            if (c == RCLI_NEAR)
+                rs.q.has_near = 1, rs.q.lat = q.lat, rs.q.lon = q.lon, rs.q.radius_m = q.radius_m;
+            break;
+        }
         default: rc = usage(CMD_USAGE);
         }
         if (rc) break;
@@ -122,12 +153,18 @@ int cmd_hold(int argc, char **argv) {
     }
     records_actor a = {&u, "cli", NULL};
     if (!strcmp(sub, "open")) {
-        records_hold_spec spec = {case_no, reason, contact, ids, n_ids, used ? &q : NULL,
-                                  purpose, review_days};
-        if (records_hold_open(st, &a, &spec, &id, &err))
+        search_index *idx = NULL;
+        if (used) { /* a search needs the plate dictionary */
+            idx = search_index_new();
+            if (search_index_load(idx, st, &err)) rc = cmd_fail("hold", &err);
+        }
+        records_hold_spec spec = {case_no, reason,     contact, ids,        n_ids,
+                                  used ? &rs.q : NULL, idx, purpose, review_days};
+        if (!rc && records_hold_open(st, &a, &spec, &id, &err))
             rc = cmd_fail("hold", &err);
-        else
+        else if (!rc)
             printf("hold %" PRId64 " opened (pending approval by an administrator)\n", id);
+        search_index_free(idx);
     } else if (!strcmp(sub, "approve")) {
         if (records_hold_approve(st, &a, id, &err))
             rc = cmd_fail("hold", &err);

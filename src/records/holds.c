@@ -15,8 +15,8 @@ static int check_text(const char *v, const char *field, size_t max, pk_err *err)
 static char *selection_json(const records_hold_spec *spec) {
     json_t *o = json_object();
     json_object_set_new(o, "hold_case", json_string(spec->case_no));
-    if (spec->query) {
-        char *q = records_query_json(spec->query);
+    if (spec->search) {
+        char *q = search_query_json(spec->search);
         json_object_set_new(o, "query", json_loads(q, 0, NULL));
         free(q);
     } else {
@@ -40,8 +40,10 @@ int records_hold_open(store *st, const records_actor *a, const records_hold_spec
         (rc = check_text(spec->reason, "reason", STORE_TEXT_MAX, err)) ||
         (rc = check_text(spec->contact, "contact", 256, err)))
         return rc;
-    if (!spec->query == !spec->n_read_ids)
+    if (!spec->search == !spec->n_read_ids)
         return pk_err_set(err, PK_EINVAL, "read_ids: give either read_ids or a query");
+    if (spec->search && !spec->index)
+        return pk_err_set(err, PK_EINVAL, "query: no plate dictionary to search");
     if (spec->n_read_ids > 100000)
         return pk_err_set(err, PK_ELIMIT, "read_ids: more than 100000 reads in one hold");
     if (spec->review_days < 0 || spec->review_days > 36500)
@@ -58,8 +60,27 @@ int records_hold_open(store *st, const records_actor *a, const records_hold_spec
     }
     int64_t *ids = NULL;
     size_t n = 0;
-    if (spec->query) {
-        rc = records__query_ids(st, spec->query, &ids, &n, err);
+    int recorded = 0;
+    if (spec->search) {
+        /* search_run writes the access-log entry (every query element, the count) */
+        search_query q = *spec->search;
+        q.limit = RECORDS_HOLD_MAX_SEARCH;
+        q.cursor = NULL;
+        search_result res;
+        memset(&res, 0, sizeof res);
+        rc = search_run(spec->index, g, &q, &res, err);
+        recorded = 1;
+        if (!rc && res.total > (int64_t)res.n)
+            rc = pk_err_set(err, PK_ELIMIT,
+                            "query: selects %" PRId64 " reads; one search puts at most %d in a "
+                            "hold (narrow it, or give read_ids)",
+                            res.total, RECORDS_HOLD_MAX_SEARCH);
+        if (!rc) {
+            ids = pk_xmalloc((res.n + 1) * sizeof *ids);
+            for (size_t i = 0; i < res.n; i++) ids[i] = res.hits[i].read.id;
+            n = res.n;
+        }
+        search_result_fini(&res);
     } else {
         for (size_t i = 0; i < spec->n_read_ids && !rc; i++) {
             int ex = store_records_read_exists(st, spec->read_ids[i], err);
@@ -87,14 +108,14 @@ int records_hold_open(store *st, const records_actor *a, const records_hold_spec
     snprintf(h.contact, sizeof h.contact, "%s", spec->contact);
     snprintf(h.status, sizeof h.status, "pending");
     snprintf(h.opened_by, sizeof h.opened_by, "%s", records__who(a));
-    char *qjson = spec->query ? records_query_json(spec->query) : NULL;
+    char *qjson = spec->search ? search_query_json(spec->search) : NULL;
     h.query = qjson;
     h.opened_at = now;
     h.review_at = now + (spec->review_days ? spec->review_days : RECORDS_HOLD_REVIEW_DEFAULT_DAYS) *
                             PK_MS_PER_DAY;
     int64_t hid = 0;
     if (!(rc = store_begin(st, err))) {
-        rc = access_grant_record(g, sel, (int64_t)n, err);
+        if (!recorded) rc = access_grant_record(g, sel, (int64_t)n, err);
         if (!rc) rc = store_hold_add(st, &h, ids, n, &hid, err);
         if (!rc) {
             char q[96];

@@ -210,3 +210,63 @@ int records__query_ids(store *st, const records_query *q, int64_t **ids, size_t 
     *n = c.n;
     return PK_OK;
 }
+
+/* ---- a search as a hold's selection ---- */
+
+static int copy_text(json_t *v, const char *field, char *buf, size_t n, pk_err *err) {
+    if (!json_is_string(v)) return pk_err_set(err, PK_EINVAL, "%s: expected text", field);
+    if (json_string_length(v) >= n || !json_string_length(v))
+        return pk_err_set(err, PK_EINVAL, "%s: 1 to %zu characters", field, n - 1);
+    memcpy(buf, json_string_value(v), json_string_length(v) + 1);
+    return PK_OK;
+}
+
+int records_search_parse(const char *json, size_t len, records_search *s, pk_err *err) {
+    memset(s, 0, sizeof *s);
+    search_query_init(&s->q);
+    json_error_t je;
+    json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (!o) return pk_err_set(err, PK_EINVAL, "query: invalid JSON at %d: %s", je.position, je.text);
+    int rc = PK_OK, any = 0;
+    if (!json_is_object(o)) rc = pk_err_set(err, PK_EINVAL, "query: expected a JSON object");
+    const char *key;
+    json_t *v;
+    if (!rc) json_object_foreach(o, key, v) {
+        if (rc) break;
+        any = 1;
+        if (!strcmp(key, "plate")) {
+            if (!(rc = copy_text(v, "plate", s->plate, sizeof s->plate, err))) s->q.plate = s->plate;
+        } else if (!strcmp(key, "pattern")) {
+            if (!(rc = copy_text(v, "pattern", s->pattern, sizeof s->pattern, err)))
+                s->q.pattern = s->pattern;
+        } else if (!strcmp(key, "camera")) {
+            if (!(rc = copy_text(v, "camera", s->camera, sizeof s->camera, err)))
+                s->q.camera = s->camera;
+        } else if (!strcmp(key, "fuzzy")) {
+            if (!json_is_boolean(v)) rc = pk_err_set(err, PK_EINVAL, "fuzzy: expected true or false");
+            s->q.fuzzy = json_is_true(v);
+        } else if (!strcmp(key, "from")) {
+            s->q.has_from = 1;
+            rc = parse_time(v, "from", &s->q.from, err);
+        } else if (!strcmp(key, "to")) {
+            s->q.has_to = 1;
+            rc = parse_time(v, "to", &s->q.to, err);
+        } else if (!strcmp(key, "near")) {
+            s->q.has_near = 1;
+            if (!json_is_string(v))
+                rc = pk_err_set(err, PK_EINVAL, "near: expected \"LAT,LON,METRES\"");
+            else if (pk_geo_parse_near(json_string_value(v), &s->q.lat, &s->q.lon, &s->q.radius_m, err))
+                rc = pk_err_prefix(err, "near: ");
+        } else {
+            rc = pk_err_set(err, PK_EINVAL, "%s: unknown query field (plate, pattern, fuzzy, from, "
+                            "to, near, camera)", key);
+        }
+    }
+    if (!rc && !any)
+        rc = pk_err_set(err, PK_EINVAL, "query: give at least one of plate, pattern, from, to, "
+                        "near, camera");
+    if (!rc && s->q.plate && s->q.pattern)
+        rc = pk_err_set(err, PK_EINVAL, "pattern: give plate or pattern, not both");
+    json_decref(o);
+    return rc;
+}

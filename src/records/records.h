@@ -38,6 +38,7 @@
 #include "access/access.h"
 #include "core/err.h"
 #include "core/pktime.h"
+#include "search/search.h"
 #include "store/store.h"
 
 #define RECORDS_RETENTION_MIN_DAYS 365
@@ -111,11 +112,24 @@ int records_query_within(const records_query *inner, const records_query *outer)
 
 typedef store_hold records_hold;
 
+/* A search as a hold's selection, with the storage its strings point into. */
+typedef struct records_search {
+    search_query q;
+    char plate[32], pattern[32], camera[64];
+} records_search;
+
+/* Parses a search from JSON: {"plate" | "pattern", "fuzzy", "from", "to", "near": "LAT,LON,M",
+ * "camera"}; at least one element. PK_EINVAL naming the field. OUT: *s. */
+int records_search_parse(const char *json, size_t len, records_search *s, pk_err *err);
+
+#define RECORDS_HOLD_MAX_SEARCH SEARCH_LIMIT_MAX /* reads one search may put in a hold */
+
 typedef struct records_hold_spec {
     const char *case_no, *reason, *contact; /* all required */
     const int64_t *read_ids;                /* either read ids ... */
     size_t n_read_ids;
-    const records_query *query;             /* ... or a selection, through the access gate */
+    const search_query *search;             /* ... or a search (search_run, through the gate) */
+    search_index *index;                    /* the plate dictionary the search runs on */
     const char *purpose;                    /* gate purpose; NULL: "investigation" */
     int64_t review_days;                    /* 0: RECORDS_HOLD_REVIEW_DEFAULT_DAYS */
 } records_hold_spec;

@@ -89,7 +89,7 @@ static int holds_open(server_req *r) {
     }
     pk_err err;
     pk_err_clear(&err);
-    records_query q;
+    records_search q;
     size_t n = ids_j ? json_array_size(ids_j) : 0;
     int64_t *ids = pk_xmalloc((n + 1) * sizeof *ids);
     int rc = PK_OK;
@@ -103,7 +103,7 @@ static int holds_open(server_req *r) {
     if (!rc && ids_j && !n) rc = pk_err_set(&err, PK_EINVAL, "read_ids: empty");
     if (!rc && q_j) {
         char *qt = json_dumps(q_j, JSON_COMPACT);
-        rc = records_query_parse(qt, strlen(qt), &q, &err);
+        rc = records_search_parse(qt, strlen(qt), &q, &err);
         free(qt);
         if (rc) pk_err_prefix(&err, "query.");
     }
@@ -114,7 +114,8 @@ static int holds_open(server_req *r) {
                                 json_string_value(json_object_get(b, "contact")),
                                 ids,
                                 n,
-                                q_j ? &q : NULL,
+                                q_j ? &q.q : NULL,
+                                r->srv->index,
                                 json_string_value(json_object_get(b, "purpose")),
                                 json_integer_value(json_object_get(b, "review_days"))};
         records_actor a = server__records_actor(r);

@@ -69,8 +69,12 @@ def holds(t, s):
          "hold opened by ids: 201 pending", h)
     st, hq, _ = inv.call("POST", "/api/v1/holds",
                          dict(hold, case="C-2", query={"plate": "5DEF456"}, purpose="investigation"))
-    t.ok(st == 201 and hq["reads"] == 1 and hq["query"]["plates"] == ["5DEF456"],
-         "hold opened by a query through the gate", hq)
+    t.ok(st == 201 and hq["reads"] == 1 and hq["query"]["plate"] == "5DEF456",
+         "hold opened by a search through the gate", hq)
+    st, hp, _ = inv.call("POST", "/api/v1/holds", dict(hold, case="C-3", query={"pattern": "7AB*"}))
+    t.ok(st == 201 and hp["reads"] == 2, "hold by a partial-plate search", hp)
+    t.error(inv.call("POST", "/api/v1/holds", dict(hold, query={"plate": "7ABC123", "colour": "red"})),
+            400, "invalid", "unknown query field: 400")
     t.error(inv.call("POST", "/api/v1/holds/%d/approve" % h["id"]), 403, "forbidden",
             "investigator cannot approve")
     st, body, _ = admin.call("POST", "/api/v1/holds/%d/approve" % h["id"])

@@ -140,8 +140,8 @@ static void test_purge_boundary(void **state) {
     records_actor inv = actor(&f->inv), adm = actor(&f->admin), cus = actor(&f->cust),
                   aud = actor(&f->aud);
     int64_t ids1[] = {held}, ids2[] = {pend}, h1, h2;
-    records_hold_spec s1 = {"C-1", "homicide", "ivy@pd", ids1, 1, NULL, NULL, 0};
-    records_hold_spec s2 = {"C-2", "burglary", "ivy@pd", ids2, 1, NULL, NULL, 0};
+    records_hold_spec s1 = {"C-1", "homicide", "ivy@pd", ids1, 1, NULL, NULL, NULL, 0};
+    records_hold_spec s2 = {"C-2", "burglary", "ivy@pd", ids2, 1, NULL, NULL, NULL, 0};
     assert_int_equal(records_hold_open(f->st, &inv, &s1, &h1, &err), PK_OK);
     assert_int_equal(records_hold_open(f->st, &inv, &s2, &h2, &err), PK_OK);
     assert_int_equal(records_hold_approve(f->st, &adm, h1, &err), PK_OK);
@@ -286,7 +286,7 @@ static void test_holds(void **state) {
     add_read(f, 3, "5DEF456", fixed_now - 3000, NULL);
     records_actor inv = actor(&f->inv), adm = actor(&f->admin), aud = actor(&f->aud);
     int64_t bad[] = {r1, 424242}, id;
-    records_hold_spec s = {"C-9", "robbery", "ivy@pd", bad, 2, NULL, NULL, 0};
+    records_hold_spec s = {"C-9", "robbery", "ivy@pd", bad, 2, NULL, NULL, NULL, 0};
     assert_int_equal(records_hold_open(f->st, &inv, &s, &id, &err), PK_ENOTFOUND);
     assert_non_null(strstr(err.msg, "424242"));
     int none = 0;
@@ -299,10 +299,17 @@ static void test_holds(void **state) {
     s.case_no = "C-9";
     assert_int_equal(records_hold_open(f->st, &aud, &s, &id, &err), PK_EDENIED);
     /* by a selection through the gate */
-    records_query q;
-    assert_int_equal(parse_q("{\"plate\":\"7abc123\"}", &q, &err), PK_OK);
-    records_hold_spec sq = {"C-9", "robbery", "ivy@pd", NULL, 0, &q, NULL, 30};
+    /* by a search (search_run through the gate): a misread-tolerant one finds both 7ABC123s */
+    records_search rs;
+    const char *qj = "{\"plate\":\"7A8C123\",\"fuzzy\":true}";
+    assert_int_equal(records_search_parse(qj, strlen(qj), &rs, &err), PK_OK);
+    search_index *idx = search_index_new();
+    assert_int_equal(search_index_load(idx, f->st, &err), PK_OK);
+    records_hold_spec sq = {"C-9", "robbery", "ivy@pd", NULL, 0, &rs.q, idx, NULL, 30};
     assert_int_equal(records_hold_open(f->st, &inv, &sq, &id, &err), PK_OK);
+    search_index_free(idx);
+    assert_int_equal(records_search_parse("{\"color\":1}", 11, &rs, &err), PK_EINVAL);
+    assert_non_null(strstr(err.msg, "color"));
     records_hold h;
     assert_int_equal(records_hold_get(f->st, id, &h, &err), PK_OK);
     assert_int_equal(h.n_reads, 2);
@@ -358,7 +365,7 @@ static void test_export(void **state) {
     int64_t r2 = add_read(f, 2, "7ABC123", fixed_now - 2000, NULL);
     records_actor inv = actor(&f->inv), adm = actor(&f->admin), aud = actor(&f->aud);
     int64_t ids[] = {r1, r2}, id;
-    records_hold_spec s = {"C-77", "evidence", "ivy@pd", ids, 2, NULL, NULL, 0};
+    records_hold_spec s = {"C-77", "evidence", "ivy@pd", ids, 2, NULL, NULL, NULL, 0};
     assert_int_equal(records_hold_open(f->st, &inv, &s, &id, &err), PK_OK);
     char out[4400], tar[4400], cmd[9000];
     snprintf(out, sizeof out, "%s/pkg", f->dir);
