@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit/audit.h"
 #include "hotlist/hotlist.h"
 
 #define SCHEDULE_TICK_S 60 /* how often the scheduler looks for a due re-import */
@@ -130,25 +131,75 @@ static int alerts_list(server_req *r) {
 }
 
 typedef struct stream_ctx {
+    server *srv;
     char username[ACCESS_NAME_MAX];
+    char agency[128];
+    char purpose[65];
+    char case_no[65];
+    char client[64];
+    int64_t delivered;  /* alerts this stream sent */
+    json_t *ids;        /* their ids (the first STREAM_IDS_MAX) */
 } stream_ctx;
 
-/* Covert alerts go to their list's owners only (the publication's meta names them). */
+#define STREAM_IDS_MAX 1000
+
+/* Covert alerts go to their list's owners only (the publication's meta names them). Counts
+ * what goes out for the closing access-log entry. */
 static int stream_filter(void *ctx, const char *topic, const char *json, const char *meta) {
     (void)topic;
-    (void)json;
-    const stream_ctx *c = ctx;
-    if (!meta) return 1;
-    json_t *m = json_loads(meta, 0, NULL);
-    int ok = !json_is_true(json_object_get(m, "covert"));
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(m, "owners"), i, v) {
-        const char *name = json_string_value(v);
-        ok |= name && !strcmp(name, c->username);
+    stream_ctx *c = ctx;
+    int ok = 1;
+    if (meta) {
+        json_t *m = json_loads(meta, 0, NULL);
+        ok = !json_is_true(json_object_get(m, "covert"));
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(m, "owners"), i, v) {
+            const char *name = json_string_value(v);
+            ok |= name && !strcmp(name, c->username);
+        }
+        json_decref(m);
     }
-    json_decref(m);
+    if (ok) {
+        c->delivered++;
+        json_t *a = json_loads(json, 0, NULL);
+        json_t *id = json_object_get(a, "id");
+        if (id && json_array_size(c->ids) < STREAM_IDS_MAX) json_array_append(c->ids, id);
+        json_decref(a);
+    }
     return ok;
+}
+
+/* The stream ended: one more access-log entry with every alert it delivered (rule 2: how many
+ * records went out, and which). */
+static void stream_end(void *ctx) {
+    stream_ctx *c = ctx;
+    json_t *q = json_pack("{ss sO}", "resource", "alerts.stream", "alerts", c->ids);
+    char *text = json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(q);
+    audit_entry e = {.username = c->username,
+                     .agency = c->agency,
+                     .action = "alerts.stream",
+                     .query = text,
+                     .purpose = c->purpose,
+                     .case_no = c->case_no[0] ? c->case_no : NULL,
+                     .result_count = c->delivered,
+                     .client = c->client,
+                     .outcome = "ok",
+                     .detail = "stream closed"};
+    server_slot *slot = NULL;
+    pk_err err;
+    pk_err_clear(&err);
+    if (server__slot_get(c->srv, &slot, &err) == PK_OK) {
+        if (audit_append(slot->st, &e, NULL, &err))
+            fprintf(stderr, "platekeeper serve: access log: %s\n", err.msg);
+        server__slot_put(c->srv, slot);
+    } else {
+        fprintf(stderr, "platekeeper serve: access log: %s\n", err.msg);
+    }
+    free(text);
+    json_decref(c->ids);
+    free(c);
 }
 
 static int alerts_stream(server_req *r) {
@@ -159,14 +210,24 @@ static int alerts_stream(server_req *r) {
     if (server__grant_open(r, ACCESS_ALERTS_VIEW, NULL, q, &g)) return 0;
     pk_err err;
     pk_err_clear(&err);
-    /* the stream's alerts are counted as they come, not known now: the entry records the
-     * opening (count 0) with the purpose; each alert's own id and time identify it later */
+    /* the opening is recorded before anything is sent (count 0); the closing entry
+     * (stream_end) records how many alerts went out and which */
+    stream_ctx *c = pk_xcalloc(1, sizeof *c);
+    c->srv = r->srv;
+    snprintf(c->username, sizeof c->username, "%s", r->user.username);
+    snprintf(c->agency, sizeof c->agency, "%s", r->user.agency);
+    snprintf(c->purpose, sizeof c->purpose, "%s", access_grant_purpose(g) ? access_grant_purpose(g) : "");
+    snprintf(c->case_no, sizeof c->case_no, "%s", access_grant_case(g) ? access_grant_case(g) : "");
+    snprintf(c->client, sizeof c->client, "%s", r->client);
+    c->ids = json_array();
     int rc = access_grant_record(g, q, 0, &err);
     access_grant_free(g);
-    if (rc) return server__reply_pkerr(r, rc, &err);
-    stream_ctx *c = pk_xcalloc(1, sizeof *c);
-    snprintf(c->username, sizeof c->username, "%s", r->user.username);
-    return server__sse_start(r, "alerts", stream_filter, c, free);
+    if (rc) {
+        json_decref(c->ids);
+        free(c);
+        return server__reply_pkerr(r, rc, &err);
+    }
+    return server__sse_start(r, "alerts", stream_filter, c, stream_end);
 }
 
 static int alert_id(server_req *r, int64_t *id) { return server__param_id(r, "id", id); }

@@ -275,12 +275,33 @@ def cli(t, srv):
     t.eq(p.returncode, 2, "alerts --verify with a bad outcome: usage error")
 
 
+def stream_log(t, srv):
+    """After the server stopped (which ends every stream): each stream's closing entry says how
+    many alerts it delivered, and which."""
+    db = sqlite3.connect(os.path.join(srv.data, "platekeeper.db"))
+    rows = db.execute("SELECT username, result_count, query, purpose FROM access_log"
+                      " WHERE action = 'alerts.stream' ORDER BY id").fetchall()
+    opening = db.execute("SELECT username, result_count, query, purpose FROM access_log"
+                         " WHERE action = 'alerts.view' AND query LIKE '%alerts.stream%'"
+                         " AND outcome = 'ok'").fetchall()
+    db.close()
+    closing = {u: (n, json.loads(q)) for u, n, q, p in rows if n > 0}
+    t.ok(len(opening) == 2 and all(r[3] == "alert-verification" for r in opening + rows),
+         "each stream's opening is in the access log with its purpose", opening)
+    t.ok(closing.get("u_operator", (0,))[0] == 2 and len(closing["u_operator"][1]["alerts"]) == 2,
+         "the operator's stream closed with 2 alerts delivered", rows)
+    t.ok(closing.get("u_investigator", (0,))[0] == 3, "the owner's stream with 3", rows)
+
+
 def main(t):
     with Server() as srv:
         team = srv.team()
         stolen, covert, se, ce = lists_and_imports(t, srv, team)
         alerts(t, srv, team, stolen, covert, se, ce)
         cli(t, srv)
+        rc, _ = srv.stop()
+        t.eq(rc, 0, "serve stops cleanly with the hotlist threads")
+        stream_log(t, srv)
 
 
 if __name__ == "__main__":
