@@ -1,0 +1,185 @@
+/* recog: video input (a small MPEG-4 file the test encodes itself), unsupported video, and
+ * the engine used from several threads at once. */
+#include "testutil.h"
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recog/recog.h"
+
+#define VW      160
+#define VH      120
+#define NFRAMES 12
+
+static void encode_frame(AVCodecContext *c, AVFormatContext *fmt, AVStream *st, AVFrame *f) {
+    assert_true(avcodec_send_frame(c, f) >= 0);
+    AVPacket *pkt = av_packet_alloc();
+    while (avcodec_receive_packet(c, pkt) >= 0) {
+        av_packet_rescale_ts(pkt, c->time_base, st->time_base);
+        pkt->stream_index = st->index;
+        assert_true(av_interleaved_write_frame(fmt, pkt) >= 0);
+    }
+    av_packet_free(&pkt);
+}
+
+/* Writes NFRAMES frames of a moving gradient as MPEG-4 in an AVI file at path. */
+static void write_video(const char *path) {
+    AVFormatContext *fmt = NULL;
+    assert_true(avformat_alloc_output_context2(&fmt, NULL, "avi", path) >= 0);
+    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
+    assert_non_null(codec);
+    AVStream *st = avformat_new_stream(fmt, NULL);
+    AVCodecContext *c = avcodec_alloc_context3(codec);
+    c->width = VW;
+    c->height = VH;
+    c->time_base = (AVRational){1, 10};
+    c->framerate = (AVRational){10, 1};
+    c->pix_fmt = AV_PIX_FMT_YUV420P;
+    c->gop_size = 4;
+    assert_true(avcodec_open2(c, codec, NULL) >= 0);
+    avcodec_parameters_from_context(st->codecpar, c);
+    st->time_base = c->time_base;
+    assert_true(avio_open(&fmt->pb, path, AVIO_FLAG_WRITE) >= 0);
+    assert_true(avformat_write_header(fmt, NULL) >= 0);
+    AVFrame *f = av_frame_alloc();
+    f->format = c->pix_fmt;
+    f->width = VW;
+    f->height = VH;
+    assert_true(av_frame_get_buffer(f, 0) >= 0);
+    for (int i = 0; i < NFRAMES; i++) {
+        assert_true(av_frame_make_writable(f) >= 0);
+        for (int y = 0; y < VH; y++)
+            for (int x = 0; x < VW; x++) f->data[0][y * f->linesize[0] + x] = (uint8_t)(x + i * 8);
+        for (int y = 0; y < VH / 2; y++)
+            for (int x = 0; x < VW / 2; x++) {
+                f->data[1][y * f->linesize[1] + x] = 128;
+                f->data[2][y * f->linesize[2] + x] = 128;
+            }
+        f->pts = i;
+        encode_frame(c, fmt, st, f);
+    }
+    encode_frame(c, fmt, st, NULL);
+    av_write_trailer(fmt);
+    avio_closep(&fmt->pb);
+    av_frame_free(&f);
+    avcodec_free_context(&c);
+    avformat_free_context(fmt);
+}
+
+typedef struct seen {
+    int n;
+    long index[NFRAMES];
+    double ms[NFRAMES];
+    int w, h;
+} seen;
+
+static int on_frame(void *ctx, const recog_image *fr, long index, double ms) {
+    seen *s = ctx;
+    s->index[s->n] = index;
+    s->ms[s->n] = ms;
+    s->w = fr->width;
+    s->h = fr->height;
+    s->n++;
+    return 0;
+}
+
+static void test_video_frames(void **state) {
+    (void)state;
+    char *dir = tu_tempdir();
+    char path[1024];
+    snprintf(path, sizeof path, "%s/clip.avi", dir);
+    write_video(path);
+    assert_true(recog_is_video_name(path));
+    assert_false(recog_is_video_name("car.jpg"));
+    seen s;
+    memset(&s, 0, sizeof s);
+    pk_err err;
+    assert_int_equal(recog_video_frames(path, 5, 0, on_frame, &s, &err), PK_OK);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.index[0], 0);
+    assert_int_equal(s.index[1], 5);
+    assert_int_equal(s.index[2], 10);
+    assert_true(s.ms[1] > s.ms[0] && s.ms[2] > s.ms[1]);
+    assert_int_equal(s.w, VW);
+    assert_int_equal(s.h, VH);
+    /* Frames over the pixel limit are refused. */
+    memset(&s, 0, sizeof s);
+    assert_int_equal(recog_video_frames(path, 1, 100, on_frame, &s, &err), PK_ELIMIT);
+    /* A text file named like a video. */
+    snprintf(path, sizeof path, "%s/notes.mp4", dir);
+    FILE *f = fopen(path, "w");
+    fputs("not a video at all\n", f);
+    fclose(f);
+    int rc = recog_video_frames(path, 1, 0, on_frame, &s, &err);
+    assert_int_equal(rc, PK_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "notes.mp4"));
+    assert_int_equal(recog_video_frames("/nonexistent/x.mp4", 1, 0, on_frame, &s, &err), PK_EIO);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+typedef struct job {
+    const recog *r;
+    const recog_image *img;
+    int n;
+    char first[RECOG_PLATE_MAX];
+    int rc;
+} job;
+
+static void *worker(void *arg) {
+    job *j = arg;
+    recog_params p;
+    recog_params_init(&p);
+    for (int k = 0; k < 3; k++) {
+        recog_result res;
+        pk_err err;
+        j->rc |= recog_run(j->r, j->img, &p, &res, &err);
+        j->n = res.n;
+        snprintf(j->first, sizeof j->first, "%s", res.n ? res.plates[0].plate : "");
+        recog_result_fini(&res);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state) {
+    (void)state;
+    const char *root = getenv("PK_ROOT");
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/models", root && *root ? root : ".");
+    recog *r;
+    pk_err err;
+    assert_int_equal(recog_open(dir, &r, &err), PK_OK);
+    /* A dark rectangle with bright bars: plate-ish enough to exercise the reader sometimes. */
+    recog_image img = {320, 240, malloc(320 * 240)};
+    for (int y = 0; y < 240; y++)
+        for (int x = 0; x < 320; x++)
+            img.px[y * 320 + x] = (x > 100 && x < 220 && y > 100 && y < 160)
+                                      ? ((x / 9) % 2 ? 20 : 230)
+                                      : (uint8_t)(y / 2);
+    job jobs[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (job){.r = r, .img = &img};
+        assert_int_equal(pthread_create(&th[i], NULL, worker, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(jobs[i].rc, 0);
+        assert_int_equal(jobs[i].n, jobs[0].n);
+        assert_string_equal(jobs[i].first, jobs[0].first);
+    }
+    free(img.px);
+    recog_free(r);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_video_frames),
+        cmocka_unit_test(test_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
