@@ -37,6 +37,7 @@ static void usage_text(FILE *f) {
             "  --every N      for video, read every Nth frame (default 10)\n"
             "  --max-pixels N refuse images larger than N pixels (default %d)\n"
             "  --threshold T  detector score needed, 0-1 (default: the model's)\n"
+            "  --det-size N   long side in pixels the scene is scaled to for detection (default 512)\n"
             "  --crop         each image is one plate already cut out: read it, skip detection\n"
             "  --timings      print the model load time on stderr (model_load_ms=N)\n",
             RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF);
@@ -177,6 +178,7 @@ int cmd_read(int argc, char **argv) {
                                              {"max-pixels", required_argument, NULL, 'p'},
                                              {"threshold", required_argument, NULL, 't'},
                                              {"crop", no_argument, NULL, 'C'},
+                                             {"det-size", required_argument, NULL, 'D'},
                                              {"timings", no_argument, NULL, 'T'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};

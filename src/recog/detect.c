@@ -38,7 +38,7 @@ int recog__detect(const recog__net *det, const recog_image *img, float threshold
                   int max, int *n, pk_err *err) {
     *n = 0;
     int W = img->width, H = img->height;
-    double s = (double)DET_LONG_SIDE / (W > H ? W : H);
+    double s = (double)(long_side > 0 ? long_side : DET_LONG_SIDE) / (W > H ? W : H);
     if (s > 2.0) s = 2.0;
     int w = (int)lround(W * s), h = (int)lround(H * s);
     if (w < 1) w = 1;

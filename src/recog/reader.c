@@ -21,6 +21,12 @@
 #define MAX_SEG     (RECOG_PLATE_MAX - 1)
 #define BEAM_MAX    (RECOG_MAX_TOPN * SEG_CHOICES)
 
+/* Tuning hook while the models are evaluated: PK_RECOG_VARIANTS=1..3 crops per box. */
+static int rd_variants(void) {
+    const char *e = getenv("PK_RECOG_VARIANTS");
+    return e && *e ? atoi(e) : 3;
+}
+
 typedef struct choice {
     char c;   /* 0: drop the segment */
     float lp; /* log probability */
@@ -123,15 +129,13 @@ int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int 
     return out;
 }
 
-void recog__read_box(const recog__net *rd, const recog_image *img, float x0, float y0, float x1,
-                     float y1, int topn, recog_plate *plate) {
-    double t0 = recog_now_ms();
+/* Reads one crop (box widened by gx, gy of its size on each side). OUT: cand, returns count. */
+static int read_variant(const recog__net *rd, const recog_image *img, float x0, float y0, float x1,
+                        float y1, float gx, float gy, int topn, recog_candidate *cand) {
     float w = x1 - x0, h = y1 - y0;
-    float bx0 = x0 - 0.04f * w, bx1 = x1 + 0.04f * w;
-    float by0 = y0 - 0.07f * h, by1 = y1 + 0.07f * h;
     int H = rd->in_h, W = rd->in_w;
     float *in = pk_xmalloc(sizeof(float) * (size_t)H * W);
-    recog__crop(img, bx0, by0, bx1, by1, W, H, in);
+    recog__crop(img, x0 - gx * w, y0 - gy * h, x1 + gx * w, y1 + gy * h, W, H, in);
     int oc, oh, ow;
     float *out = recog__net_forward(rd, in, H, W, &oc, &oh, &ow);
     free(in);
@@ -150,9 +154,40 @@ void recog__read_box(const recog__net *rd, const recog_image *img, float x0, flo
         for (int c = 0; c < C; c++) probs[(size_t)t * C + c] /= sum;
     }
     free(out);
-    memset(plate->cand, 0, sizeof plate->cand);
-    plate->n_cand = recog__ctc_topn(probs, T, C, rd->alphabet, topn, plate->cand);
+    int n = recog__ctc_topn(probs, T, C, rd->alphabet, topn, cand);
     free(probs);
+    return n;
+}
+
+static int by_conf(const void *pa, const void *pb) {
+    const recog_candidate *a = pa, *b = pb;
+    return (a->confidence < b->confidence) - (a->confidence > b->confidence);
+}
+
+/* Crop variants read for every box: the training crops' average widening first, then a wider
+ * and a tighter one; readings are merged, each string keeping its best confidence. */
+static const float variants[][2] = {{0.04f, 0.07f}, {0.10f, 0.14f}, {0.0f, 0.02f}};
+#define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
+
+void recog__read_box(const recog__net *rd, const recog_image *img, float x0, float y0, float x1,
+                     float y1, int topn, recog_plate *plate) {
+    double t0 = recog_now_ms();
+    recog_candidate all[N_VARIANTS * RECOG_MAX_TOPN];
+    int n = 0;
+    for (int v = 0; v < N_VARIANTS && v < rd_variants(); v++) {
+        recog_candidate c[RECOG_MAX_TOPN];
+        int k = read_variant(rd, img, x0, y0, x1, y1, variants[v][0], variants[v][1], topn, c);
+        for (int i = 0; i < k; i++) {
+            int j = 0;
+            while (j < n && strcmp(all[j].plate, c[i].plate)) j++;
+            if (j == n) all[n++] = c[i];
+            else if (c[i].confidence > all[j].confidence) all[j].confidence = c[i].confidence;
+        }
+    }
+    qsort(all, (size_t)n, sizeof *all, by_conf);
+    memset(plate->cand, 0, sizeof plate->cand);
+    plate->n_cand = n < topn ? n : topn;
+    memcpy(plate->cand, all, sizeof *all * (size_t)plate->n_cand);
     if (plate->n_cand > 0) {
         memcpy(plate->plate, plate->cand[0].plate, sizeof plate->plate);
         plate->confidence = plate->cand[0].confidence;

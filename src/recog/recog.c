@@ -90,6 +90,8 @@ static int check_params(const recog_params *p, pk_err *err) {
     if (p->det_threshold < 0 || p->det_threshold >= 1)
         return pk_err_set(err, PK_EINVAL, "detector threshold: must be in [0, 1)");
     if (p->max_plates < 0) return pk_err_set(err, PK_EINVAL, "max plates: must be >= 0");
+    if (p->det_size != 0 && (p->det_size < 64 || p->det_size > 4096))
+        return pk_err_set(err, PK_EINVAL, "detector size: must be 64..4096");
     return PK_OK;
 }
 
@@ -106,7 +108,7 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
     if (maxp > MAX_BOXES) maxp = MAX_BOXES;
     recog__box boxes[MAX_BOXES];
     int n;
-    rc = recog__detect(&r->det, img, th, boxes, maxp, &n, err);
+    rc = recog__detect(&r->det, img, p->det_size, th, boxes, maxp, &n, err);
     if (rc) return rc;
     const recog__net *rd = reader_for(r, p);
     res->plates = pk_xcalloc(n > 0 ? (size_t)n : 1, sizeof *res->plates);

@@ -70,6 +70,7 @@ typedef struct recog_params {
     recog_country country; /* which reader to use (EU falls back to the US one if absent) */
     float det_threshold;   /* detector score needed, 0..1; 0 means the model's default */
     int max_plates;        /* most plates reported per image; 0 means 16 */
+    int det_size;          /* long side of the detector's scaled image, 0 means 512 */
 } recog_params;
 
 /* Fills p with the defaults: topn 10, US, default threshold, 16 plates. */
