@@ -34,8 +34,8 @@ static int by_score(const void *pa, const void *pb) {
     return (a->score < b->score) - (a->score > b->score);
 }
 
-int recog__detect(const recog__net *det, const recog_image *img, float threshold, recog__box *boxes,
-                  int max, int *n, pk_err *err) {
+int recog__detect(const recog__net *det, const recog_image *img, int long_side, float threshold,
+                  recog__box *boxes, int max, int *n, pk_err *err) {
     *n = 0;
     int W = img->width, H = img->height;
     double s = (double)(long_side > 0 ? long_side : DET_LONG_SIDE) / (W > H ? W : H);
