@@ -180,8 +180,10 @@ void recog__read_box(const recog__net *rd, const recog_image *img, float x0, flo
         for (int i = 0; i < k; i++) {
             int j = 0;
             while (j < n && strcmp(all[j].plate, c[i].plate)) j++;
-            if (j == n) all[n++] = c[i];
-            else if (c[i].confidence > all[j].confidence) all[j].confidence = c[i].confidence;
+            if (j == n)
+                all[n++] = c[i];
+            else if (c[i].confidence > all[j].confidence)
+                all[j].confidence = c[i].confidence;
         }
     }
     qsort(all, (size_t)n, sizeof *all, by_conf);

@@ -91,7 +91,8 @@ typedef struct recog__box {
     float x0, y0, x1, y1;
 } recog__box;
 
-/* Runs the detector on img scaled to long_side (0: the default 512). OUT: boxes (at most max), *n. Returns 0 or a PK_E* code. */
+/* Runs the detector on img scaled to long_side (0: the default 512). OUT: boxes (at most max), *n.
+ * Returns 0 or a PK_E* code. */
 int recog__detect(const recog__net *det, const recog_image *img, int long_side, float threshold,
                   recog__box *boxes, int max, int *n, pk_err *err);
 
