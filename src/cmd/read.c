@@ -180,6 +180,7 @@ int cmd_read(int argc, char **argv) {
                                              {"threshold", required_argument, NULL, 't'},
                                              {"crop", no_argument, NULL, 'C'},
                                              {"det-size", required_argument, NULL, 'D'},
+                                             {"min-confidence", required_argument, NULL, 'M'},
                                              {"timings", no_argument, NULL, 'T'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
@@ -224,6 +225,16 @@ int cmd_read(int argc, char **argv) {
             c.params.det_threshold = strtof(optarg, &end);
             if (*end || c.params.det_threshold <= 0 || c.params.det_threshold >= 1)
                 return cmd_usage("read", "--threshold: must be between 0 and 1");
+            break;
+        case 'M':
+            c.params.min_confidence = strtof(optarg, &end);
+            if (*end || c.params.min_confidence < 0 || c.params.min_confidence > 100)
+                return cmd_usage("read", "--min-confidence: must be between 0 and 100");
+            break;
+        case 'D':
+            c.params.det_size = (int)strtol(optarg, &end, 10);
+            if (*end || c.params.det_size < 64 || c.params.det_size > 4096)
+                return cmd_usage("read", "--det-size: must be a number from 64 to 4096");
             break;
         case 'C':
             c.crop = 1;

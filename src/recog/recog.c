@@ -78,6 +78,8 @@ void recog_params_init(recog_params *p) {
     p->topn = 10;
     p->country = RECOG_US;
     p->max_plates = 16;
+    p->min_confidence = 75.0f;
+    p->min_chars = 4;
 }
 
 static const recog__net *reader_for(const recog *r, const recog_params *p) {
@@ -90,6 +92,8 @@ static int check_params(const recog_params *p, pk_err *err) {
     if (p->det_threshold < 0 || p->det_threshold >= 1)
         return pk_err_set(err, PK_EINVAL, "detector threshold: must be in [0, 1)");
     if (p->max_plates < 0) return pk_err_set(err, PK_EINVAL, "max plates: must be >= 0");
+    if (p->min_confidence < 0 || p->min_confidence > 100)
+        return pk_err_set(err, PK_EINVAL, "minimum confidence: must be 0..100");
     if (p->det_size != 0 && (p->det_size < 64 || p->det_size > 4096))
         return pk_err_set(err, PK_EINVAL, "detector size: must be 64..4096");
     return PK_OK;
@@ -116,8 +120,11 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
         recog_plate *pl = &res->plates[res->n];
         recog__read_box(rd, img, boxes[i].x0, boxes[i].y0, boxes[i].x1, boxes[i].y1, p->topn, pl);
         pl->det_score = boxes[i].score;
-        /* A box the reader finds nothing plate-like in is not reported. */
-        if (pl->n_cand == 0 || strlen(pl->plate) < 2) continue;
+        /* A box the reader finds nothing plate-like in is not reported: the detector's false
+         * alarms read as short or unsure strings (MODEL_CARD.md). */
+        if (pl->n_cand == 0 || (int)strlen(pl->plate) < p->min_chars ||
+            pl->confidence < p->min_confidence)
+            continue;
         res->n++;
     }
     res->ms = recog_now_ms() - t0;

@@ -71,9 +71,11 @@ typedef struct recog_params {
     float det_threshold;   /* detector score needed, 0..1; 0 means the model's default */
     int max_plates;        /* most plates reported per image; 0 means 16 */
     int det_size;          /* long side of the detector's scaled image, 0 means 512 */
+    float min_confidence;  /* readings below this (0..100) are not reported; default 75 */
+    int min_chars;         /* readings shorter than this are not reported; default 4 */
 } recog_params;
 
-/* Fills p with the defaults: topn 10, US, default threshold, 16 plates. */
+/* Fills p with the defaults: topn 10, US, default threshold, 16 plates, confidence 75, 4 chars. */
 void recog_params_init(recog_params *p);
 
 typedef struct recog_point {

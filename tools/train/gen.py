@@ -27,11 +27,14 @@ BG_DIR = os.path.join(DATA, "backgrounds")
 CROPS = os.path.join(DATA, "openalpr-benchmarks/seg_and_ocr")
 
 _bgs = None
+_real = None
 
 
-def _init():
-    global _bgs
+def _init(use_real=False):
+    global _bgs, _real
     _bgs = synth.load_backgrounds(BG_DIR, "train")
+    if use_real:
+        _real = [img for img, _ in real_crops("train")]
 
 
 def _reader_chunk(args):
@@ -50,7 +53,7 @@ def _det_chunk(args):
     rng = np.random.default_rng(seed)
     xs, bs = [], []
     for _ in range(n):
-        x, b = synth.detector_sample(rng, _bgs)
+        x, b = synth.detector_sample(rng, _bgs, real=_real)
         xs.append(x)
         bs.append(b)
     return np.stack(xs), bs
@@ -81,11 +84,13 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--real-aug", type=int, default=0)
     ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--real", action="store_true",
+                    help="detector: paste the training half of the real crops 40%% of the time")
     a = ap.parse_args()
     chunk = 500
     jobs = [(a.seed * 100003 + i, min(chunk, a.n - i * chunk)) for i in range((a.n + chunk - 1) // chunk)]
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    with mp.Pool(a.procs, initializer=_init) as pool:
+    with mp.Pool(a.procs, initializer=_init, initargs=(a.real,)) as pool:
         if a.kind == "reader":
             xs, ys = [], []
             for x, y in pool.imap(_reader_chunk, jobs):

@@ -393,14 +393,18 @@ def real_crop_sample(rng, img, text):
 DET_SIZE = 256
 
 
-def detector_sample(rng, bgs, size=DET_SIZE):
-    """Returns (uint8 size x size grey image, list of boxes (x0,y0,x1,y1))."""
+def detector_sample(rng, bgs, size=DET_SIZE, real=None):
+    """Returns (uint8 size x size grey image, list of boxes (x0,y0,x1,y1)). real: optional list
+    of real plate crops (PIL RGB) used instead of a rendered plate 40% of the time."""
     canvas = _bg_patch(rng, bgs, size, size)
     boxes = []
     n = int(rng.choice([0, 1, 1, 1, 2, 2, 3]))
     for _ in range(n):
         eu = rng.random() < 0.3
-        plate, _ = render_plate(rng, eu)
+        if real and rng.random() < 0.4:
+            plate = real[int(rng.integers(0, len(real)))]
+        else:
+            plate, _ = render_plate(rng, eu)
         pw = float(np.exp(rng.uniform(math.log(16), math.log(190))))
         ph = pw * plate.size[1] / plate.size[0] * rng.uniform(0.85, 1.15)
         cx = rng.uniform(pw * 0.3, size - pw * 0.3)

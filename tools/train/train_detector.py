@@ -136,6 +136,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--bs", type=int, default=16)
     ap.add_argument("--eval-every", type=float, default=600)
+    ap.add_argument("--init", help="start from this checkpoint (fine-tuning)")
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -146,7 +148,9 @@ def main():
     n_img, size = X.shape[0], X.shape[1]
     print(f"train {n_img} images", flush=True)
     net = nets.detector()
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
+    if a.init:
+        net.load_state_dict(torch.load(a.init))
+    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     t0 = time.time()
     budget = a.minutes * 60
     step, last_ck, losses = 0, t0, []
@@ -155,7 +159,7 @@ def main():
         el = time.time() - t0
         if el > budget:
             break
-        lr = 2e-3 * 0.5 * (1 + np.cos(np.pi * min(1.0, el / budget))) + 2e-5
+        lr = a.lr * 0.5 * (1 + np.cos(np.pi * min(1.0, el / budget))) + 2e-5
         for gr in opt.param_groups:
             gr["lr"] = lr
         idx = rng.integers(0, n_img, a.bs)
