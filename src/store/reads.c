@@ -18,7 +18,7 @@ static const char SQL_PLATES_ALL[] = "SELECT id, text FROM plates ORDER BY id";
 static const char SQL_READ_ADD[] =
     "INSERT INTO reads(uuid, plate_id, state, ts, camera_id, lat, lon, heading, confidence,"
     " candidates, plate_image, scene_image, vehicle, ingested_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(uuid) DO NOTHING";
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING";
 static const char SQL_READS_COUNT[] = "SELECT count(*) FROM reads";
 #define READ_COLS                                                                          \
     "r.id, r.uuid, r.plate_id, p.text, r.state, r.ts, r.camera_id, c.name, r.lat, r.lon,"  \
@@ -86,7 +86,86 @@ int store_camera_ensure(store *st, const char *name, double lat, double lon, int
     return store_camera_put(st, name, "fixed", lat, lon, id, err);
 }
 
+/* The plate id cache: plate text -> plates.id for the plates this connection has seen, so that
+ * ingest finds the id of a known plate without a query (most reads are of plates seen before).
+ * A plate of up to 10 characters of A-Z 0-9 packs into a 64-bit key (base 37, 0 = end), so an
+ * entry is 16 bytes. Open addressing with linear probing; when the table is 3/4 full it is
+ * emptied and refilled from the reads that follow (plates seen once a year drop out, regulars
+ * come straight back). Plates are never deleted, so a cached id stays right; the only stale
+ * entries would be plates inserted by a transaction that was rolled back, hence the reset. */
+#define PLATE_CACHE_SLOTS (1u << 21) /* 32 MiB per connection */
+
+struct store__plate_cache {
+    uint64_t *keys; /* 0 = empty slot */
+    int64_t *ids;
+    size_t used;
+};
+
+static uint64_t plate_key(const char *text) {
+    uint64_t k = 0;
+    size_t n = 0;
+    for (; text[n]; n++) {
+        char c = text[n];
+        unsigned v = c >= 'A' && c <= 'Z' ? (unsigned)(c - 'A' + 1)
+                     : c >= '0' && c <= '9' ? (unsigned)(c - '0' + 27) : 0;
+        if (!v || n == PK_PLATE_MAX) return 0; /* not a normalized plate: not cached */
+        k = k * 37 + v;
+    }
+    return k;
+}
+
+static size_t plate_slot(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return (size_t)(k & (PLATE_CACHE_SLOTS - 1));
+}
+
+void store__plate_cache_reset(store *st, int free_it) {
+    struct store__plate_cache *pc = st->plates;
+    if (!pc) return;
+    if (free_it) {
+        free(pc->keys);
+        free(pc->ids);
+        free(pc);
+        st->plates = NULL;
+        return;
+    }
+    if (pc->used) memset(pc->keys, 0, PLATE_CACHE_SLOTS * sizeof *pc->keys);
+    pc->used = 0;
+}
+
+static int plate_cache_get(store *st, uint64_t k, int64_t *id) {
+    struct store__plate_cache *pc = st->plates;
+    if (!pc || !k) return 0;
+    for (size_t i = plate_slot(k);; i = (i + 1) & (PLATE_CACHE_SLOTS - 1)) {
+        if (pc->keys[i] == k) {
+            *id = pc->ids[i];
+            return 1;
+        }
+        if (!pc->keys[i]) return 0;
+    }
+}
+
+static void plate_cache_put(store *st, uint64_t k, int64_t id) {
+    if (!k) return;
+    struct store__plate_cache *pc = st->plates;
+    if (!pc) {
+        pc = st->plates = pk_xcalloc(1, sizeof *pc);
+        pc->keys = pk_xcalloc(PLATE_CACHE_SLOTS, sizeof *pc->keys);
+        pc->ids = pk_xmalloc(PLATE_CACHE_SLOTS * sizeof *pc->ids);
+    }
+    if (pc->used >= PLATE_CACHE_SLOTS / 4 * 3) store__plate_cache_reset(st, 0);
+    size_t i = plate_slot(k);
+    while (pc->keys[i] && pc->keys[i] != k) i = (i + 1) & (PLATE_CACHE_SLOTS - 1);
+    if (!pc->keys[i]) pc->used++;
+    pc->keys[i] = k;
+    pc->ids[i] = id;
+}
+
 int store_plate_ensure(store *st, const char *text, int64_t *id, pk_err *err) {
+    uint64_t key = plate_key(text);
+    if (plate_cache_get(st, key, id)) return PK_OK;
     sqlite3_stmt *s = store__stmt(st, SQL_PLATE_FIND, err);
     if (!s) return PK_EDB;
     sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
@@ -94,6 +173,7 @@ int store_plate_ensure(store *st, const char *text, int64_t *id, pk_err *err) {
     if (r == SQLITE_ROW) {
         *id = sqlite3_column_int64(s, 0);
         sqlite3_reset(s);
+        plate_cache_put(st, key, *id);
         return PK_OK;
     }
     sqlite3_reset(s);
@@ -105,6 +185,7 @@ int store_plate_ensure(store *st, const char *text, int64_t *id, pk_err *err) {
     sqlite3_reset(s);
     if (r != SQLITE_DONE) return store__dberr(st, err, "plates");
     *id = sqlite3_last_insert_rowid(st->db);
+    plate_cache_put(st, key, *id);
     return PK_OK;
 }
 

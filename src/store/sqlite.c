@@ -77,6 +77,7 @@ void store_rollback(store *st) {
     if (st->tx_depth == 0) return;
     st->tx_depth = 0;
     exec(st, "ROLLBACK", NULL);
+    store__plate_cache_reset(st, 0);
 }
 
 int store__autotx_begin(store *st, int *started, pk_err *err) {
@@ -150,6 +151,11 @@ int store_open(const char *path, int flags, store **out, pk_err *err) {
                   "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; "
                   "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536",
                   err);
+    /* Checkpoint every 10,000 pages (40 MB of WAL) rather than SQLite's 1,000: index pages that
+     * ingest dirties again and again (the (plate_id, ts) index takes reads at random places) are
+     * then copied to the database once per checkpoint instead of once every few commits; the
+     * ingest benchmark spends about 17 % less CPU per read (docs/ingest.md). */
+    if (!rc && !st->readonly) rc = exec(st, "PRAGMA wal_autocheckpoint = 10000", err);
     if (!rc && !st->readonly) rc = exec(st, "PRAGMA journal_mode = WAL", err);
     if (!rc && !st->readonly) rc = migrate(st, err);
     if (rc) {
@@ -165,6 +171,7 @@ void store_close(store *st) {
     if (!st) return;
     store_rollback(st);
     for (int i = 0; i < st->n_cache; i++) sqlite3_finalize(st->cache[i].stmt);
+    store__plate_cache_reset(st, 1);
     sqlite3_close(st->db);
     free(st->path);
     free(st);

@@ -24,7 +24,12 @@ struct store {
         sqlite3_stmt *stmt;
     } cache[STORE__STMT_CACHE];
     int n_cache;
+    struct store__plate_cache *plates; /* plate text -> id, see reads.c; NULL until first use */
 };
+
+/* Forgets cached plate ids: called when a transaction is rolled back, since ids of plates
+ * inserted in it no longer exist (reads.c). Frees the cache when free_it. */
+void store__plate_cache_reset(store *st, int free_it);
 
 /* The cached statement for sql, reset with bindings cleared, or NULL with err set. The handle
  * keeps ownership; do not finalize it. */
