@@ -154,9 +154,10 @@ static void test_purge_beside_ingest_and_search(void **state) {
     assert_int_equal(store_reads_count(st), atomic_load(&sh->acked));
     for (uint32_t n = 1; n <= (uint32_t)atomic_load(&sh->acked); n += 97) {
         store_read probe;
-        mkread(&probe, n, 0, sh->cam);
+        /* a retry repeats the read's uuid and timestamp (migration 0007: identity (ts, uuid)) */
+        mkread(&probe, n, sh->now - (int64_t)(n % 300) * PK_MS_PER_DAY, sh->cam);
         int dup = 0;
-        /* re-inserting an acknowledged uuid must be a duplicate: it is still stored */
+        /* re-inserting an acknowledged read must be a duplicate: it is still stored */
         assert_int_equal(store_reads_insert(st, &probe, 1, &dup, &err), PK_OK);
         assert_int_equal(dup, 1);
     }
