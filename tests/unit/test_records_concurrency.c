@@ -154,7 +154,7 @@ static void test_purge_beside_ingest_and_search(void **state) {
     assert_int_equal(store_reads_count(st), atomic_load(&sh->acked));
     for (uint32_t n = 1; n <= (uint32_t)atomic_load(&sh->acked); n += 97) {
         store_read probe;
-        /* a retry repeats the read's uuid and timestamp (migration 0007: identity (ts, uuid)) */
+        /* a retry repeats the read's uuid and timestamp (migration 0008: identity (ts, uuid)) */
         mkread(&probe, n, sh->now - (int64_t)(n % 300) * PK_MS_PER_DAY, sh->cam);
         int dup = 0;
         /* re-inserting an acknowledged read must be a duplicate: it is still stored */
