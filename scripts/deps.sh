@@ -8,7 +8,7 @@ build_pkgs=(gcc make pkg-config clang-format sqlite3 libsqlite3-dev libjansson-d
     libmicrohttpd-dev libgnutls28-dev libturbojpeg0-dev libjpeg-dev libpng-dev libopenblas-dev
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libcmocka-dev libpq-dev
     python3 curl openssl)
-test_pkgs=(postgresql wrk)
+test_pkgs=(postgresql wrk chromium nodejs npm)
 train_pkgs=(python3-torch python3-numpy python3-pil fonts-roadgeek fonts-urw-base35
     fonts-dejavu-core fonts-liberation2)
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "core/conf.h"
@@ -50,6 +51,26 @@ int cmd_serve(int argc, char **argv) {
         }
     }
     if (optind < argc) return cmd_usage("serve", "unexpected argument '%s'", argv[optind]);
+    /* The browser UI: --web DIR, else PLATEKEEPER_WEB, else web/ beside the build directory
+     * (a source checkout), else the installed copy. */
+    static char found[4096];
+    if (!cfg.web_dir) cfg.web_dir = getenv("PLATEKEEPER_WEB");
+    if (!cfg.web_dir) {
+        char exe[4096];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n > 0) {
+            exe[n] = '\0';
+            char *slash = strrchr(exe, '/');
+            if (slash) *slash = '\0';
+            snprintf(found, sizeof found, "%s/../web/index.html", exe);
+            if (access(found, R_OK) == 0) {
+                found[strlen(found) - strlen("/index.html")] = '\0';
+                cfg.web_dir = found;
+            }
+        }
+    }
+    if (!cfg.web_dir && access("/usr/share/platekeeper/web/index.html", R_OK) == 0)
+        cfg.web_dir = "/usr/share/platekeeper/web";
 
     /* DIR/platekeeper.conf (written by init) fills in what the options left out. */
     pk_err err;

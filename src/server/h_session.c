@@ -8,11 +8,43 @@
 #include "server/server_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/pktime.h"
 
 #define SESSION_COOKIE "pk_session"
+
+/* The user object of session answers: the account plus its training state, so that a client
+ * can say "training required" before the first refused search. */
+static json_t *session_user(server_req *r, const access_user *u) {
+    json_t *o = server__user_json(u);
+    int current = 0;
+    int64_t due = 0;
+    if (access_training_status(r->st, u, &r->srv->clock, &current, &due, NULL) == PK_OK) {
+        char d[PK_TIME_STR_MAX];
+        pk_time_format(due, d);
+        json_object_set_new(o, "training", json_pack("{s:b, s:o}", "current", current, "due",
+                                                     due ? json_string(d) : json_null()));
+    }
+    return o;
+}
+
+/* The purposes a data request may state (codes, labels, whether a case is needed). */
+static int purposes(server_req *r) {
+    access_purpose *p = NULL;
+    size_t n = 0;
+    pk_err err;
+    pk_err_clear(&err);
+    int rc = access_purposes_get(r->st, &p, &n, &err);
+    if (rc) return server__reply_pkerr(r, rc, &err);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "code", p[i].code, "label",
+                                              p[i].label, "needs_case", p[i].needs_case));
+    free(p);
+    return server__reply_json(r, 200, json_pack("{s:o}", "purposes", list));
+}
 
 static void set_cookie(server_req *r, const char *token, long max_age) {
     char c[256];
@@ -49,12 +81,12 @@ static int login(server_req *r) {
     long max_age = (long)((expires - pk_clock_now(&r->srv->clock)) / 1000);
     set_cookie(r, token, max_age > 0 ? max_age : 0);
     json_t *o = json_pack("{s:s, s:s, s:o, s:s}", "token", token, "csrf", csrf, "user",
-                          server__user_json(&u), "expires", exp);
+                          session_user(r, &u), "expires", exp);
     return server__reply_json(r, 200, o);
 }
 
 static int whoami(server_req *r) {
-    return server__reply_json(r, 200, json_pack("{s:o}", "user", server__user_json(&r->user)));
+    return server__reply_json(r, 200, json_pack("{s:o}", "user", session_user(r, &r->user)));
 }
 
 static int logout(server_req *r) {
@@ -92,5 +124,6 @@ const server_route server__session_routes[] = {
     {"GET", "/api/v1/session", SR_ANY_USER, whoami, 0},
     {"DELETE", "/api/v1/session", SR_ANY_USER, logout, 0},
     {"POST", "/api/v1/session/password", SR_ANY_USER, password, 64 * 1024},
+    {"GET", "/api/v1/purposes", SR_ANY_USER, purposes, 0},
     {0},
 };

@@ -16,5 +16,6 @@ const server_route *const server__tables[] = {
     server__holds_routes,
     server__exports_routes,
     server__requests_routes,
+    server__web_routes,
     NULL,
 };

@@ -98,6 +98,7 @@ extern const server_route server__alerts_routes[];
 extern const server_route server__holds_routes[];
 extern const server_route server__exports_routes[];
 extern const server_route server__requests_routes[];
+extern const server_route server__web_routes[];
 
 /* All tables, NULL-terminated (routes.c). */
 extern const server_route *const server__tables[];
