@@ -146,6 +146,7 @@ try {
   await page.fill("#login-form [name=username]", "det1");
   await page.fill("#login-form [name=password]", USER_PW);
   await page.click("#login-form button");
+  await page.waitForFunction(() => document.querySelector("#whoami").textContent.startsWith("det1"));
   await page.waitForSelector("#search-form [name=purpose] option[value=investigation]", { state: "attached" });
   ok(!(await page.isVisible("nav button[data-view=users]")), "an investigator does not see the Users page");
   await page.fill("#search-form [name=plate]", "7ABC123");
