@@ -203,6 +203,20 @@ int store_plates_each(store *st, int (*fn)(void *ctx, int64_t id, const char *te
     return rc;
 }
 
+/* Text kept as it came; one that starts with the compact form's '~' gets another in front,
+ * which the decoder takes off again (reads_codec.c). */
+static void bind_verbatim(sqlite3_stmt *s, int idx, const char *text) {
+    if (text && text[0] == '~') {
+        size_t n = strlen(text);
+        char *esc = pk_xmalloc(n + 2);
+        esc[0] = '~';
+        memcpy(esc + 1, text, n + 1);
+        sqlite3_bind_text(s, idx, esc, (int)(n + 1), free);
+        return;
+    }
+    store__bind_text_or_null(s, idx, text);
+}
+
 static int insert_one(store *st, store_read *rd, int64_t now, int *dup, pk_err *err) {
     int rc = store_plate_ensure(st, rd->plate, &rd->plate_id, err);
     if (rc) return rc;
@@ -219,10 +233,17 @@ static int insert_one(store *st, store_read *rd, int64_t now, int *dup, pk_err *
     }
     if (rd->heading >= 0) sqlite3_bind_double(s, 8, rd->heading);
     sqlite3_bind_double(s, 9, rd->confidence);
-    store__bind_text_or_null(s, 10, rd->candidates);
+    char cand[1024], veh[256];
+    if (store__cand_encode(rd->candidates, rd->plate, rd->confidence, cand, sizeof cand))
+        sqlite3_bind_text(s, 10, cand, -1, SQLITE_STATIC);
+    else
+        bind_verbatim(s, 10, rd->candidates);
     store__bind_text_or_null(s, 11, rd->plate_image);
     store__bind_text_or_null(s, 12, rd->scene_image);
-    store__bind_text_or_null(s, 13, rd->vehicle);
+    if (store__vehicle_encode(rd->vehicle, veh, sizeof veh))
+        sqlite3_bind_text(s, 13, veh, -1, SQLITE_STATIC);
+    else
+        bind_verbatim(s, 13, rd->vehicle);
     sqlite3_bind_int64(s, 14, now);
     int r = sqlite3_step(s);
     sqlite3_reset(s);
@@ -256,8 +277,10 @@ void store_read_filter_init(store_read_filter *f) {
     f->to = INT64_MAX;
 }
 
-/* Fills r from a row laid out as READ_COLS; strings point into the statement's row. */
-static void row_to_read(sqlite3_stmt *s, store_read *r) {
+/* Fills r from a row laid out as READ_COLS; strings point into the statement's row, or (for
+ * candidates and vehicle kept in compact form, reads_codec.c) into the handle's scratch
+ * buffers: either way valid until the next row. */
+static void row_to_read(store *st, sqlite3_stmt *s, store_read *r) {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(s, 0);
     if (sqlite3_column_bytes(s, 1) == 16) memcpy(r->uuid, sqlite3_column_blob(s, 1), 16);
@@ -272,10 +295,12 @@ static void row_to_read(sqlite3_stmt *s, store_read *r) {
     r->lon = r->has_pos ? sqlite3_column_double(s, 9) : NAN;
     r->heading = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 : sqlite3_column_double(s, 10);
     r->confidence = sqlite3_column_double(s, 11);
-    r->candidates = (const char *)sqlite3_column_text(s, 12);
+    r->candidates = store__cand_decode((const char *)sqlite3_column_text(s, 12), r->plate,
+                                       r->confidence, &st->scratch_cand, &st->cap_cand);
     store__col_text(s, 13, r->plate_image, sizeof r->plate_image);
     store__col_text(s, 14, r->scene_image, sizeof r->scene_image);
-    r->vehicle = (const char *)sqlite3_column_text(s, 15);
+    r->vehicle = store__vehicle_decode((const char *)sqlite3_column_text(s, 15), &st->scratch_veh,
+                                       &st->cap_veh);
     r->ingested_at = sqlite3_column_int64(s, 16);
 }
 
@@ -285,7 +310,7 @@ int store_read_get(store *st, int64_t id, store_read *r, pk_err *err) {
     sqlite3_bind_int64(s, 1, id);
     int x = sqlite3_step(s);
     if (x == SQLITE_ROW) {
-        row_to_read(s, r);
+        row_to_read(st, s, r);
         r->candidates = r->candidates ? pk_xstrdup(r->candidates) : NULL;
         r->vehicle = r->vehicle ? pk_xstrdup(r->vehicle) : NULL;
         sqlite3_reset(s);
@@ -360,7 +385,7 @@ int store_reads_each(store *st, const store_read_filter *f,
     int r, rc = 0;
     store_read rd;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        row_to_read(s, &rd);
+        row_to_read(st, s, &rd);
         if ((rc = fn(ctx, &rd))) break;
     }
     if (!rc && r != SQLITE_DONE) rc = store__dberr(st, err, "reads query");

@@ -172,6 +172,8 @@ void store_close(store *st) {
     store_rollback(st);
     for (int i = 0; i < st->n_cache; i++) sqlite3_finalize(st->cache[i].stmt);
     store__plate_cache_reset(st, 1);
+    free(st->scratch_cand);
+    free(st->scratch_veh);
     sqlite3_close(st->db);
     free(st->path);
     free(st);

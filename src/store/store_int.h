@@ -25,7 +25,20 @@ struct store {
     } cache[STORE__STMT_CACHE];
     int n_cache;
     struct store__plate_cache *plates; /* plate text -> id, see reads.c; NULL until first use */
+    char *scratch_cand, *scratch_veh;  /* decoded candidates / vehicle of the last fetched row */
+    size_t cap_cand, cap_veh;
 };
+
+/* The compact column forms of candidates and vehicle (reads_codec.c). The encoders write into
+ * out (cap bytes) and return the length, or 0 when the text is not in the canonical JSON shape
+ * (then the JSON is stored as it is). The decoders return text itself when it is not compact,
+ * else the JSON in *buf (grown as needed; valid until the next decode into it). */
+size_t store__cand_encode(const char *json, const char *plate, double conf, char *out,
+                          size_t cap);
+const char *store__cand_decode(const char *text, const char *plate, double conf, char **buf,
+                               size_t *cap);
+size_t store__vehicle_encode(const char *json, char *out, size_t cap);
+const char *store__vehicle_decode(const char *text, char **buf, size_t *cap);
 
 /* Forgets cached plate ids: called when a transaction is rolled back, since ids of plates
  * inserted in it no longer exist (reads.c). Frees the cache when free_it. */
