@@ -163,16 +163,35 @@ async function showRead(id) {
   box.hidden = false;
 }
 
-// --- alerts (routes of the hotlist module; shown when present) ---
+// --- alerts (src/hotlist's routes): list, and record the CLETS verification ---
+const OUTCOMES = ["confirmed", "not_confirmed", "misread", "state_mismatch", "vehicle_mismatch", "entry_cleared"];
+
 async function loadAlerts() {
   const r = await api("GET", "/api/v1/alerts?purpose=alert-verification");
   const body = $("#alerts-table tbody");
   body.replaceChildren();
   if (r.status !== 200) return notice(errText(r));
   for (const a of r.data.alerts || []) {
-    body.append(el("tr", {}, el("td", {}, a.created_at || a.ts || ""), el("td", {}, (a.read && a.read.plate) || a.plate || ""),
-      el("td", {}, a.hotlist || a.hotlist_id || ""), el("td", {}, a.match || ""), el("td", {}, a.status || "")));
+    const rd = a.read || {}, hl = a.hotlist || {};
+    const cell = el("td", {});
+    if (a.status === "unverified") {
+      const sel = el("select", {}, ...OUTCOMES.map((o) => el("option", { value: o }, o.replace(/_/g, " "))));
+      const note = el("input", { placeholder: "note (required unless confirmed)" });
+      cell.append(sel, note, el("button", { on: { click: () => verifyAlert(a.id, sel.value, note.value) } }, "Record verification"));
+    }
+    body.append(el("tr", { "data-alert": a.id }, el("td", {}, a.created_at || ""), el("td", { class: "plate" }, rd.plate || ""),
+      el("td", {}, hl.name || ""), el("td", {}, a.match + (a.state_mismatch ? " (state differs)" : "")),
+      el("td", {}, a.status), cell));
   }
+}
+
+async function verifyAlert(id, outcome, note) {
+  const body = { outcome };
+  if (note) body.note = note;
+  const r = await api("POST", "/api/v1/alerts/" + id + "/verify", body);
+  if (r.status !== 200) return notice(errText(r));
+  await loadAlerts();
+  notice("Verification recorded.", true);
 }
 
 // --- users ---

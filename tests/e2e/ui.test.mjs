@@ -73,6 +73,18 @@ try {
   ok(ing.status === 200 && ing.data.accepted === 3, "setup: three reads ingested", JSON.stringify(ing));
   const aud = await api("POST", "/api/v1/users", { username: "aud", full_name: "Aud", job_title: "Auditor", role: "auditor", password: USER_PW }, admin);
   ok(aud.status === 201, "setup: an auditor account");
+  // An alert: a hotlist entry, then a read of that plate (the matcher rebuilds in the background).
+  const hl = await api("POST", "/api/v1/hotlists", { name: "stolen", source: "local" }, admin);
+  await api("POST", "/api/v1/hotlists/" + hl.data.id + "/entries", { plate: "9HOT999", state: "CA", reason: "stolen vehicle" }, admin);
+  let alerted = false;
+  for (let i = 0; i < 50 && !alerted; i++) {
+    const a = await api("POST", "/api/v1/reads", { reads: [read("9HOT999")] }, "Unit " + unit);
+    alerted = a.status === 200 && a.data.alerts.length > 0;
+    if (!alerted) await new Promise((r) => setTimeout(r, 100));
+  }
+  ok(alerted, "setup: a read of a hotlisted plate raised an alert");
+  const op = await api("POST", "/api/v1/users", { username: "op1", full_name: "Op One", job_title: "Officer", role: "operator", password: USER_PW }, admin);
+  await api("POST", "/api/v1/users/" + op.data.user.id + "/training", { course: "ALPR", completed_on: new Date().toISOString().slice(0, 10) }, admin);
 
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -172,6 +184,23 @@ try {
   ok(w === 8, "the read's plate image loads through the gate", w);
   const csrfless = await page.evaluate(async () => (await fetch("/api/v1/session", { method: "DELETE" })).status);
   ok(csrfless === 403, "a cookie request without the CSRF token is refused", csrfless);
+
+  await page.click("#logout");
+  await page.waitForSelector("#login-form", { state: "visible" });
+  await page.fill("#login-form [name=username]", "op1");
+  await page.fill("#login-form [name=password]", USER_PW);
+  await page.click("#login-form button");
+  await page.waitForFunction(() => document.querySelector("#whoami").textContent.startsWith("op1"));
+  await page.waitForSelector("#alerts-table tbody tr");
+  ok(!(await page.isVisible("nav button[data-view=search]")), "an operator has no search page");
+  const row = "#alerts-table tbody tr:first-child";
+  ok((await page.textContent(row)).includes("9HOT999") && (await page.textContent(row)).includes("unverified"),
+    "the operator sees the unverified alert", await page.textContent(row));
+  await page.selectOption(row + " select", "confirmed");
+  await clearNotice(page);
+  await page.click(row + " button");
+  await page.waitForSelector("#notice:not([hidden])");
+  ok((await page.textContent(row)).includes("confirmed"), "the CLETS verification is recorded", await page.textContent("#notice"));
 
   await page.click("#logout");
   await page.waitForSelector("#login-form", { state: "visible" });
