@@ -117,6 +117,53 @@ static void *ingest_thread(void *arg) {
     return NULL;
 }
 
+typedef struct stall_ctx {
+    const char *db;
+    atomic_int stop;
+    double max_s;
+    long batches;
+} stall_ctx;
+
+/* Small ingest batches (100 reads, one commit each) while an import runs: the longest wait for
+ * the write lock is what a camera would see. */
+static void *stall_thread(void *arg) {
+    stall_ctx *c = arg;
+    store *st;
+    pk_err err;
+    if (store_open(c->db, 0, &st, &err)) return NULL;
+    int64_t cam;
+    store_camera_ensure(st, "stall-cam", 38.5, -121.5, &cam, &err);
+    store_read rs[100];
+    int dup[100];
+    uint64_t seq = (uint64_t)1 << 40;
+    while (!atomic_load(&c->stop)) {
+        for (int i = 0; i < 100; i++) {
+            memset(&rs[i], 0, sizeof rs[i]);
+            seq++;
+            memcpy(rs[i].uuid, &seq, sizeof seq);
+            rs[i].uuid[15] = 0x5A;
+            rand_plate(rs[i].plate);
+            rs[i].ts = pk_now_ms();
+            rs[i].camera_id = cam;
+            rs[i].heading = -1;
+            rs[i].confidence = 90;
+        }
+        double t = now_s();
+        if (store_begin(st, &err) || store_reads_insert(st, rs, 100, dup, &err) ||
+            store_commit(st, &err)) {
+            store_rollback(st);
+            fprintf(stderr, "stall: %s\n", err.msg);
+            break;
+        }
+        t = now_s() - t;
+        if (t > c->max_s) c->max_s = t;
+        c->batches++;
+        usleep(20000);
+    }
+    store_close(st);
+    return NULL;
+}
+
 static void latency(const char *label, hotlist_matcher *m, char (*plates)[11], size_t n) {
     uint64_t *ns = malloc(n * sizeof *ns);
     hotlist_hit hits[HOTLIST_MAX_HITS];
@@ -197,11 +244,18 @@ int main(int argc, char **argv) {
     printf("import %ld lines: %.2f s (%.0f lines/s), loaded=%lld bad=%lld\n", lines, t_import,
            lines / t_import, (long long)r.loaded, (long long)r.bad);
     hotlist_import_report_fini(&r);
+    stall_ctx sc = {.db = db};
+    atomic_init(&sc.stop, 0);
+    pthread_t sth;
+    pthread_create(&sth, NULL, stall_thread, &sc);
     t0 = now_s();
     hotlist_import_file(st, h.id, file2, NULL, NULL, &r, &err);
     double t_re = now_s() - t0;
-    printf("re-import (atomic replacement of %lld entries by %lld): %.2f s\n",
-           (long long)r.replaced, (long long)r.loaded, t_re);
+    atomic_store(&sc.stop, 1);
+    pthread_join(sth, NULL);
+    printf("re-import (atomic replacement of %lld entries by %lld): %.2f s; meanwhile %ld ingest "
+           "batches of 100 committed, the slowest in %.0f ms\n",
+           (long long)r.replaced, (long long)r.loaded, t_re, sc.batches, sc.max_s * 1000);
     hotlist_import_report_fini(&r);
     /* the hits the readers will see are in the first file; import it again */
     hotlist_import_file(st, h.id, file, NULL, NULL, &r, &err);

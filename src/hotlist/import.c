@@ -1,16 +1,30 @@
 /*
- * Importing a file into a list: atomic replacement in one transaction, the import history, the
- * access log, and the twice-daily scheduled re-import that serve drives.
+ * Importing a file into a list: atomic replacement, the import history, the access log, and the
+ * twice-daily scheduled re-import that serve drives.
+ *
+ * Atomic without a long lock: the file's entries are staged under a new import generation in
+ * transactions of IMPORT_BATCH rows (invisible to the matcher and the API meanwhile, and ingest
+ * gets the write lock between them), then one small transaction switches the list to the new
+ * generation and records the attempt. The old generation is deleted afterwards, again in
+ * batches. A refused file's staged rows are deleted the same way; a crash leaves only invisible
+ * rows that the next import of the list sweeps.
  */
 #include "hotlist/hotlist_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define IMPORT_BATCH 20000 /* staged rows per transaction */
+#define IMPORT_YIELD_US 20000 /* pause between them: SQLite's busy handler polls, it does not queue,
+                                 so a writer that begins again at once would starve ingest */
 
 typedef struct import_ctx {
     store *st;
     int64_t hotlist_id;
+    int64_t gen;
+    int in_tx;     /* rows in the open staging transaction */
     int fatal;     /* a database error: the import fails whatever skip_bad says */
     pk_err ferr;
 } import_ctx;
@@ -20,12 +34,34 @@ static int put_entry(void *ctx, store_hotlist_entry *e, int64_t line, pk_err *er
     import_ctx *c = ctx;
     if (c->fatal) return c->fatal;
     e->hotlist_id = c->hotlist_id;
-    int rc = store_hotlist_entry_add(c->st, e, &c->ferr);
+    e->gen = c->gen;
+    int rc = PK_OK;
+    if (c->in_tx == IMPORT_BATCH) { /* let ingest in between */
+        rc = store_commit(c->st, &c->ferr);
+        usleep(IMPORT_YIELD_US);
+        if (!rc) rc = store_begin(c->st, &c->ferr);
+        c->in_tx = 0;
+    }
+    if (!rc) rc = store_hotlist_entry_add(c->st, e, &c->ferr);
     if (rc) {
         c->fatal = rc;
         pk_err_set(err, rc, "%s", c->ferr.msg);
+        return rc;
     }
-    return rc;
+    c->in_tx++;
+    return PK_OK;
+}
+
+/* Deletes imported rows of generation gen (0: of every generation older than the active one)
+ * in batches, each its own transaction. Best effort: what is left is swept next time. */
+static void sweep(store *st, int64_t hotlist_id, int64_t gen) {
+    for (;;) {
+        int64_t n = 0;
+        if (store_begin(st, NULL)) return;
+        int rc = store_hotlist_gen_delete(st, hotlist_id, gen, IMPORT_BATCH, &n, NULL);
+        if (hotlist__tx_end(st, rc, NULL) || n < IMPORT_BATCH) return;
+        usleep(IMPORT_YIELD_US);
+    }
 }
 
 /* Records the attempt in the history and the access log, in its own transaction when the
@@ -87,15 +123,14 @@ int hotlist_import_file(store *st, int64_t hotlist_id, const char *path,
                                             err->msg, NULL), NULL);
         return PK_EIO;
     }
-    if ((rc = store_begin(st, err))) {
+    int64_t gen = 0;
+    if ((rc = store_hotlist_gen_reserve(st, hotlist_id, &gen, err)) ||
+        (rc = store_begin(st, err))) {
         fclose(f);
         return rc;
     }
-    import_ctx c = {.st = st, .hotlist_id = hotlist_id};
-    int64_t replaced = 0;
-    rc = store_hotlist_entries_clear_imported(st, hotlist_id, &replaced, err);
-    if (!rc) rc = hotlist_parse(f, &opts, put_entry, &c, report, err);
-    report->replaced = replaced;
+    import_ctx c = {.st = st, .hotlist_id = hotlist_id, .gen = gen};
+    rc = hotlist_parse(f, &opts, put_entry, &c, report, err);
     fclose(f);
     if (!rc && c.fatal) rc = pk_err_set(err, c.fatal, "%s", c.ferr.msg);
     if (!rc && report->bad && !opts.skip_bad) {
@@ -103,25 +138,38 @@ int hotlist_import_file(store *st, int64_t hotlist_id, const char *path,
                         "or use --skip-bad)", path, (long long)report->bad,
                         report->bad == 1 ? "" : "s");
     }
-    if (rc) {
+    if (!rc) rc = store_commit(st, err); /* the last staged rows */
+    if (!rc) {
+        /* the switch: one small transaction with the history and the access log */
+        if (!(rc = store_begin(st, err))) {
+            rc = store_hotlist_gen_activate(st, hotlist_id, gen, &report->replaced, err);
+            if (!rc)
+                rc = log_attempt(st, hotlist_id, path, by, started,
+                                 report->bad ? "partial" : "ok", report, NULL, err);
+            if (!rc) rc = hotlist__touch(st, err);
+            rc = hotlist__tx_end(st, rc, err);
+        }
+        if (!rc) {
+            sweep(st, hotlist_id, 0); /* the previous generation */
+            return PK_OK;
+        }
+    } else {
         store_rollback(st);
-        report->refused = 1;
-        report->loaded = 0;
-        report->replaced = 0;
-        pk_err keep = *err;
-        if (store_begin(st, NULL) == PK_OK)
-            hotlist__tx_end(st, log_attempt(st, hotlist_id, path, by, started,
-                                            rc == PK_EINVAL || rc == PK_ELIMIT ? "refused"
-                                                                               : "failed",
-                                            report, report->bad ? NULL : keep.msg, NULL),
-                            NULL);
-        *err = keep;
-        return rc;
     }
-    rc = log_attempt(st, hotlist_id, path, by, started, report->bad ? "partial" : "ok", report,
-                     NULL, err);
-    if (!rc) rc = hotlist__touch(st, err);
-    return hotlist__tx_end(st, rc, err);
+    /* refused or failed: the staged rows go, the list stays as it was */
+    sweep(st, hotlist_id, gen);
+    report->refused = 1;
+    report->loaded = 0;
+    report->replaced = 0;
+    pk_err keep = *err;
+    if (store_begin(st, NULL) == PK_OK)
+        hotlist__tx_end(st, log_attempt(st, hotlist_id, path, by, started,
+                                        rc == PK_EINVAL || rc == PK_ELIMIT ||
+                                                rc == PK_ECONFLICT ? "refused" : "failed",
+                                        report, report->bad ? NULL : keep.msg, NULL),
+                        NULL);
+    *err = keep;
+    return rc;
 }
 
 typedef struct due_ctx {

@@ -17,7 +17,8 @@ static const char SQL_HL_UPDATE[] =
 #define HL_COLS                                                                               \
     "h.id, h.name, h.source, h.priority, h.alert_level, h.covert, h.default_expiry_days,"     \
     " h.hit_retention_days, h.import_path, h.import_map, h.created_by, h.created_at,"         \
-    " h.updated_at, (SELECT count(*) FROM hotlist_entries e WHERE e.hotlist_id = h.id)"
+    " h.updated_at, (SELECT count(*) FROM hotlist_entries e WHERE e.hotlist_id = h.id"        \
+    " AND (e.origin = 'hand' OR e.gen = h.active_gen))"
 /* one list by id or name: without the entry count, which walks the list (alerts fetch lists) */
 #define HL_COLS_1                                                                             \
     "h.id, h.name, h.source, h.priority, h.alert_level, h.covert, h.default_expiry_days,"     \
@@ -39,7 +40,7 @@ static const char SQL_OWNERS[] = "SELECT hotlist_id, username FROM hotlist_owner
 static const char SQL_ENTRY_ADD[] =
     "INSERT INTO hotlist_entries(hotlist_id, plate, is_pattern, state, plate_type, reason, ncic,"
     " ori, case_no, make, model, year, color, expires, origin, entered_by, created_at,"
-    " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    " updated_at, gen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char SQL_ENTRY_UPDATE[] =
     "UPDATE hotlist_entries SET plate = ?, is_pattern = ?, state = ?, plate_type = ?,"
     " reason = ?, ncic = ?, ori = ?, case_no = ?, make = ?, model = ?, year = ?, color = ?,"
@@ -48,12 +49,33 @@ static const char SQL_ENTRY_GET[] = "SELECT " ENTRY_COLS " FROM hotlist_entries 
 static const char SQL_ENTRY_DEL[] = "DELETE FROM hotlist_entries WHERE id = ?";
 static const char SQL_ENTRY_CLEAR[] =
     "DELETE FROM hotlist_entries WHERE hotlist_id = ? AND origin = 'import'";
+/* Visible entries: by hand, or of the list's active import generation. */
+#define VISIBLE "(e.origin = 'hand' OR e.gen = h.active_gen)"
 static const char SQL_ENTRIES[] =
-    "SELECT " ENTRY_COLS " FROM hotlist_entries WHERE (?1 = 0 OR hotlist_id = ?1)"
-    " AND (?2 = 0 OR expires IS NULL OR expires > ?2) ORDER BY id";
+    "SELECT e.id, e.hotlist_id, e.plate, e.is_pattern, e.state, e.plate_type, e.reason, e.ncic,"
+    " e.ori, e.case_no, e.make, e.model, e.year, e.color, e.expires, e.origin, e.entered_by,"
+    " e.created_at, e.updated_at FROM hotlist_entries e JOIN hotlists h ON h.id = e.hotlist_id"
+    " WHERE (?1 = 0 OR e.hotlist_id = ?1) AND " VISIBLE
+    " AND (?2 = 0 OR e.expires IS NULL OR e.expires > ?2) ORDER BY e.id";
 static const char SQL_ENTRIES_COUNT[] =
-    "SELECT count(*) FROM hotlist_entries WHERE (?1 = 0 OR hotlist_id = ?1)"
-    " AND (?2 = 0 OR expires IS NULL OR expires > ?2)";
+    "SELECT count(*) FROM hotlist_entries e JOIN hotlists h ON h.id = e.hotlist_id"
+    " WHERE (?1 = 0 OR e.hotlist_id = ?1) AND " VISIBLE
+    " AND (?2 = 0 OR e.expires IS NULL OR e.expires > ?2)";
+static const char SQL_GEN_RESERVE[] =
+    "UPDATE hotlists SET last_gen = max(last_gen, active_gen) + 1 WHERE id = ?";
+static const char SQL_GEN_LAST[] = "SELECT last_gen, active_gen FROM hotlists WHERE id = ?";
+static const char SQL_GEN_ACTIVATE[] =
+    "UPDATE hotlists SET active_gen = ?2, updated_at = ?3 WHERE id = ?1 AND active_gen < ?2";
+static const char SQL_GEN_COUNT[] =
+    "SELECT count(*) FROM hotlist_entries e JOIN hotlists h ON h.id = e.hotlist_id"
+    " WHERE e.hotlist_id = ? AND e.origin = 'import' AND e.gen = h.active_gen";
+static const char SQL_GEN_DELETE_ONE[] =
+    "DELETE FROM hotlist_entries WHERE id IN (SELECT id FROM hotlist_entries"
+    " WHERE hotlist_id = ?1 AND gen = ?2 AND origin = 'import' LIMIT ?3)";
+static const char SQL_GEN_DELETE_OLD[] =
+    "DELETE FROM hotlist_entries WHERE id IN (SELECT e.id FROM hotlist_entries e"
+    " JOIN hotlists h ON h.id = e.hotlist_id WHERE e.hotlist_id = ?1 AND e.gen < h.active_gen"
+    " AND e.origin = 'import' LIMIT ?3)";
 static const char SQL_IMPORT_LOG[] =
     "INSERT INTO hotlist_imports(hotlist_id, started_at, finished_at, file, by, outcome, lines,"
     " loaded, bad, detail) VALUES (?,?,?,?,?,?,?,?,?,?)";
@@ -249,7 +271,8 @@ int store_hotlist_entry_add(store *st, store_hotlist_entry *e, pk_err *err) {
     sqlite3_bind_text(s, i++, e->origin[0] ? e->origin : "import", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, i++, e->entered_by, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, i++, e->created_at);
-    sqlite3_bind_int64(s, i, e->updated_at);
+    sqlite3_bind_int64(s, i++, e->updated_at);
+    sqlite3_bind_int64(s, i, e->gen);
     int rc = step_done(st, s, "hotlist_entries", err);
     if (rc) return rc;
     e->id = sqlite3_last_insert_rowid(st->db);
@@ -324,6 +347,58 @@ int store_hotlist_entries_clear_imported(store *st, int64_t hotlist_id, int64_t 
     return rc;
 }
 
+int store_hotlist_gen_reserve(store *st, int64_t hotlist_id, int64_t *gen, pk_err *err) {
+    int started, rc = store__autotx_begin(st, &started, err);
+    if (rc) return rc;
+    sqlite3_stmt *s = store__stmt(st, SQL_GEN_RESERVE, err);
+    if (!s) return store__autotx_end(st, started, PK_EDB, err);
+    sqlite3_bind_int64(s, 1, hotlist_id);
+    rc = step_done(st, s, "hotlists", err);
+    if (!rc && sqlite3_changes(st->db) == 0)
+        rc = pk_err_set(err, PK_ENOTFOUND, "no hotlist with id %lld", (long long)hotlist_id);
+    if (!rc) {
+        s = store__stmt(st, SQL_GEN_LAST, err);
+        if (!s) return store__autotx_end(st, started, PK_EDB, err);
+        sqlite3_bind_int64(s, 1, hotlist_id);
+        if (sqlite3_step(s) == SQLITE_ROW) *gen = sqlite3_column_int64(s, 0);
+        else rc = store__dberr(st, err, "hotlists");
+        sqlite3_reset(s);
+    }
+    return store__autotx_end(st, started, rc, err);
+}
+
+int store_hotlist_gen_activate(store *st, int64_t hotlist_id, int64_t gen, int64_t *replaced,
+                               pk_err *err) {
+    sqlite3_stmt *s = store__stmt(st, SQL_GEN_COUNT, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_int64(s, 1, hotlist_id);
+    int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    s = store__stmt(st, SQL_GEN_ACTIVATE, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_int64(s, 1, hotlist_id);
+    sqlite3_bind_int64(s, 2, gen);
+    sqlite3_bind_int64(s, 3, pk_now_ms());
+    int rc = step_done(st, s, "hotlists", err);
+    if (rc) return rc;
+    if (sqlite3_changes(st->db) == 0)
+        return pk_err_set(err, PK_ECONFLICT, "a newer import of this list finished first");
+    if (replaced) *replaced = n;
+    return PK_OK;
+}
+
+int store_hotlist_gen_delete(store *st, int64_t hotlist_id, int64_t gen, int limit, int64_t *n,
+                             pk_err *err) {
+    sqlite3_stmt *s = store__stmt(st, gen ? SQL_GEN_DELETE_ONE : SQL_GEN_DELETE_OLD, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_int64(s, 1, hotlist_id);
+    if (gen) sqlite3_bind_int64(s, 2, gen);
+    sqlite3_bind_int(s, 3, limit > 0 ? limit : -1);
+    int rc = step_done(st, s, "hotlist_entries", err);
+    if (!rc && n) *n = sqlite3_changes(st->db);
+    return rc;
+}
+
 int store_hotlist_entries_each(store *st, int64_t hotlist_id, int64_t now,
                                int (*fn)(void *ctx, const store_hotlist_entry *e), void *ctx,
                                pk_err *err) {
@@ -343,8 +418,9 @@ int store_hotlist_entries_each(store *st, int64_t hotlist_id, int64_t now,
 }
 
 static const char SQL_ENTRY_KEYS[] =
-    "SELECT id, hotlist_id, plate, is_pattern, state, expires FROM hotlist_entries"
-    " WHERE ?1 = 0 OR expires IS NULL OR expires > ?1";
+    "SELECT e.id, e.hotlist_id, e.plate, e.is_pattern, e.state, e.expires FROM hotlist_entries e"
+    " CROSS JOIN hotlists h ON h.id = e.hotlist_id WHERE " VISIBLE /* scan e in table order */
+    " AND (?1 = 0 OR e.expires IS NULL OR e.expires > ?1)";
 
 int store_hotlist_entry_keys_each(store *st, int64_t now,
                                   int (*fn)(void *ctx, const store_hotlist_key *k), void *ctx,

@@ -71,6 +71,7 @@ typedef struct store_hotlist_entry {
     char color[32];
     int64_t expires;       /* UTC ms; 0 = never */
     char origin[8];        /* "import" or "hand" */
+    int64_t gen;           /* import generation (hotlists.active_gen shows which is live) */
     char entered_by[64];
     int64_t created_at, updated_at;
 } store_hotlist_entry;
@@ -81,6 +82,17 @@ int store_hotlist_entry_add(store *st, store_hotlist_entry *e, pk_err *err);
 int store_hotlist_entry_update(store *st, const store_hotlist_entry *e, pk_err *err);
 int store_hotlist_entry_get(store *st, int64_t id, store_hotlist_entry *e, pk_err *err);
 int store_hotlist_entry_remove(store *st, int64_t id, pk_err *err);
+/* Import generations. An import reserves a new generation (OUT: *gen), stages its entries with
+ * it (e.gen) in as many transactions as it likes (invisible meanwhile), then activates it in one
+ * small transaction: PK_ECONFLICT when a newer generation is active already. OUT: *replaced,
+ * the imported entries that were visible before. store_hotlist_gen_delete removes up to limit
+ * imported entries of generation gen (a refused or superseded import), or with gen 0 of every
+ * generation older than the active one; OUT: *n, how many. */
+int store_hotlist_gen_reserve(store *st, int64_t hotlist_id, int64_t *gen, pk_err *err);
+int store_hotlist_gen_activate(store *st, int64_t hotlist_id, int64_t gen, int64_t *replaced,
+                               pk_err *err);
+int store_hotlist_gen_delete(store *st, int64_t hotlist_id, int64_t gen, int limit, int64_t *n,
+                             pk_err *err);
 /* Deletes the list's imported entries (hand entries stay). OUT: *n (may be NULL). */
 int store_hotlist_entries_clear_imported(store *st, int64_t hotlist_id, int64_t *n, pk_err *err);
 /* Calls fn for the entries of a list (hotlist_id 0: every list) that have not expired at now

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "access/access.h"
 #include "audit/audit.h"
 #include "hotlist/hotlist.h"
@@ -158,6 +160,62 @@ static void test_import_atomic(void **state) {
     free(a);
     free(b);
     free(bad);
+    tu_store_free(st, dir);
+}
+
+/* Imports larger than one staging batch: a bad last line still refuses the whole file, and a
+ * good file replaces the list in one switch. */
+static void test_import_batches(void **state) {
+    (void)state;
+    char *dir;
+    store *st = tu_store_new(&dir);
+    access_user admin = add_user(st, "ada", ACCESS_ROLE_ADMIN);
+    int64_t l = mklist(st, &admin, "big", 0);
+    char *small = write_file(dir, "s.csv", "LIC\n1AAA111\n2BBB222\n");
+    hotlist_import_report r;
+    pk_err err;
+    assert_int_equal(hotlist_import_file(st, l, small, NULL, &admin, &r, &err), PK_OK);
+    hotlist_import_report_fini(&r);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/big.csv", dir);
+    for (int bad = 1; bad >= 0; bad--) {
+        FILE *f = fopen(path, "w");
+        fprintf(f, "LIC,LIS\n");
+        for (int i = 0; i < 45000; i++) fprintf(f, "X%07d,CA\n", i);
+        if (bad) fprintf(f, "Y0000001,QQ\n");
+        fclose(f);
+        int rc = hotlist_import_file(st, l, path, NULL, &admin, &r, &err);
+        if (bad) {
+            assert_int_equal(rc, PK_EINVAL);
+            assert_non_null(strstr(r.errors, "45002: state:"));
+            assert_int_equal(store_hotlist_entries_count(st, l, 0), 2);
+        } else {
+            assert_int_equal(rc, PK_OK);
+            assert_int_equal(r.loaded, 45000);
+            assert_int_equal(r.replaced, 2);
+            assert_int_equal(store_hotlist_entries_count(st, l, 0), 45000);
+        }
+        hotlist_import_report_fini(&r);
+    }
+    /* the refused attempt's staged rows are gone: a full re-import replaces exactly 45000 */
+    assert_int_equal(hotlist_import_file(st, l, small, NULL, &admin, &r, &err), PK_OK);
+    assert_int_equal(r.replaced, 45000);
+    hotlist_import_report_fini(&r);
+    assert_int_equal(store_hotlist_entries_count(st, l, 0), 2);
+    /* nothing staged or superseded is left behind in the table itself */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(store_path(st), &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM hotlist_entries", -1, &q, NULL);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(q, 0), 2);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    hotlist_matcher *m;
+    assert_int_equal(hotlist_matcher_build(st, 0, &m, &err), PK_OK);
+    assert_int_equal(hotlist_matcher_size(m), 2);
+    hotlist_matcher_release(m);
+    free(small);
     tu_store_free(st, dir);
 }
 
@@ -473,6 +531,7 @@ int main(void) {
     setenv("PLATEKEEPER_TEST_FAST_PWHASH", "1", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_import_atomic),
+        cmocka_unit_test(test_import_batches),
         cmocka_unit_test(test_scheduled_import),
         cmocka_unit_test(test_entries_by_hand),
         cmocka_unit_test(test_alerts_flow),
