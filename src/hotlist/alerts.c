@@ -182,6 +182,8 @@ static int record_hit(store *st, const store_read *r, const hotlist_hit *hit,
     if (store_hotlist_entry_get(st, hit->entry_id, &e, NULL) ||
         store_hotlist_get(st, hit->hotlist_id, &h, NULL))
         return PK_OK; /* removed since the matcher was built: no longer a hit */
+    if (!strcmp(e.origin, "import") && e.gen != h.active_gen)
+        return PK_OK; /* cleared by an import that finished after the matcher was built */
     /* the stored read carries the camera's name; hits are rare enough for one more query */
     store_read full;
     int have_full = store_read_get(st, r->id, &full, NULL) == PK_OK;

@@ -18,12 +18,12 @@ static const char SQL_HL_UPDATE[] =
     "h.id, h.name, h.source, h.priority, h.alert_level, h.covert, h.default_expiry_days,"     \
     " h.hit_retention_days, h.import_path, h.import_map, h.created_by, h.created_at,"         \
     " h.updated_at, (SELECT count(*) FROM hotlist_entries e WHERE e.hotlist_id = h.id"        \
-    " AND (e.origin = 'hand' OR e.gen = h.active_gen))"
+    " AND (e.origin = 'hand' OR e.gen = h.active_gen)), h.active_gen"
 /* one list by id or name: without the entry count, which walks the list (alerts fetch lists) */
 #define HL_COLS_1                                                                             \
     "h.id, h.name, h.source, h.priority, h.alert_level, h.covert, h.default_expiry_days,"     \
     " h.hit_retention_days, h.import_path, h.import_map, h.created_by, h.created_at,"         \
-    " h.updated_at, -1"
+    " h.updated_at, -1, h.active_gen"
 static const char SQL_HL_GET[] = "SELECT " HL_COLS_1 " FROM hotlists h WHERE h.id = ?";
 static const char SQL_HL_FIND[] = "SELECT " HL_COLS_1 " FROM hotlists h WHERE h.name = ?";
 static const char SQL_HL_ALL[] = "SELECT " HL_COLS " FROM hotlists h ORDER BY h.priority, h.name";
@@ -36,7 +36,7 @@ static const char SQL_OWNERS[] = "SELECT hotlist_id, username FROM hotlist_owner
 
 #define ENTRY_COLS                                                                            \
     "id, hotlist_id, plate, is_pattern, state, plate_type, reason, ncic, ori, case_no, make,"  \
-    " model, year, color, expires, origin, entered_by, created_at, updated_at"
+    " model, year, color, expires, origin, entered_by, created_at, updated_at, gen"
 static const char SQL_ENTRY_ADD[] =
     "INSERT INTO hotlist_entries(hotlist_id, plate, is_pattern, state, plate_type, reason, ncic,"
     " ori, case_no, make, model, year, color, expires, origin, entered_by, created_at,"
@@ -54,7 +54,7 @@ static const char SQL_ENTRY_CLEAR[] =
 static const char SQL_ENTRIES[] =
     "SELECT e.id, e.hotlist_id, e.plate, e.is_pattern, e.state, e.plate_type, e.reason, e.ncic,"
     " e.ori, e.case_no, e.make, e.model, e.year, e.color, e.expires, e.origin, e.entered_by,"
-    " e.created_at, e.updated_at FROM hotlist_entries e JOIN hotlists h ON h.id = e.hotlist_id"
+    " e.created_at, e.updated_at, e.gen FROM hotlist_entries e JOIN hotlists h ON h.id = e.hotlist_id"
     " WHERE (?1 = 0 OR e.hotlist_id = ?1) AND " VISIBLE
     " AND (?2 = 0 OR e.expires IS NULL OR e.expires > ?2) ORDER BY e.id";
 static const char SQL_ENTRIES_COUNT[] =
@@ -165,6 +165,7 @@ static void row_to_hotlist(sqlite3_stmt *s, store_hotlist *h) {
     h->created_at = sqlite3_column_int64(s, 11);
     h->updated_at = sqlite3_column_int64(s, 12);
     h->n_entries = sqlite3_column_int64(s, 13);
+    h->active_gen = sqlite3_column_int64(s, 14);
 }
 
 static int get_one(store *st, const char *sql, int64_t id, const char *name, store_hotlist *h,
@@ -313,6 +314,7 @@ static void row_to_entry(sqlite3_stmt *s, store_hotlist_entry *e) {
     store__col_text(s, 16, e->entered_by, sizeof e->entered_by);
     e->created_at = sqlite3_column_int64(s, 17);
     e->updated_at = sqlite3_column_int64(s, 18);
+    e->gen = sqlite3_column_int64(s, 19);
 }
 
 int store_hotlist_entry_get(store *st, int64_t id, store_hotlist_entry *e, pk_err *err) {

@@ -33,6 +33,7 @@ typedef struct store_hotlist {
     char created_by[64];
     int64_t created_at, updated_at;
     int64_t n_entries;     /* filled by store_hotlists_each; -1 from get/find (not counted) */
+    int64_t active_gen;    /* the live import generation (read only; see store_hotlist_gen_*) */
 } store_hotlist;
 
 /* Inserts h (id, created_at, updated_at filled in). PK_EEXIST when the name is taken. */

@@ -527,6 +527,33 @@ static void test_background_rebuild(void **state) {
     tu_store_free(st, dir);
 }
 
+/* A read matched by a matcher built before an import cleared its entry raises no alert. */
+static void test_stale_matcher(void **state) {
+    (void)state;
+    char *dir;
+    store *st = tu_store_new(&dir);
+    access_user admin = add_user(st, "ada", ACCESS_ROLE_ADMIN);
+    int64_t l = mklist(st, &admin, "svs", 0);
+    char *a = write_file(dir, "a.csv", "LIC\n7OLD777\n");
+    char *b = write_file(dir, "b.csv", "LIC\n8NEW888\n");
+    hotlist_import_report r;
+    pk_err err;
+    assert_int_equal(hotlist_import_file(st, l, a, NULL, &admin, &r, &err), PK_OK);
+    hotlist_import_report_fini(&r);
+    hotlist_engine *eng;
+    assert_int_equal(hotlist_engine_new(store_path(st), &eng, &err), PK_OK);
+    assert_int_equal(hotlist_import_file(st, l, b, NULL, &admin, &r, &err), PK_OK);
+    hotlist_import_report_fini(&r);
+    int64_t cam;
+    assert_int_equal(store_camera_ensure(st, "c", 0, 0, &cam, &err), PK_OK);
+    store_read rs[1] = {mkread(9, "7OLD777", "CA", cam)};
+    assert_int_equal(ingest(st, eng, rs, 1), 0); /* the old matcher hits; no alert is raised */
+    hotlist_engine_free(eng);
+    free(a);
+    free(b);
+    tu_store_free(st, dir);
+}
+
 int main(void) {
     setenv("PLATEKEEPER_TEST_FAST_PWHASH", "1", 1);
     const struct CMUnitTest tests[] = {
@@ -536,6 +563,7 @@ int main(void) {
         cmocka_unit_test(test_entries_by_hand),
         cmocka_unit_test(test_alerts_flow),
         cmocka_unit_test(test_background_rebuild),
+        cmocka_unit_test(test_stale_matcher),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
