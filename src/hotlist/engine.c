@@ -14,7 +14,8 @@
 
 #define POLL_MS 500           /* how often the thread looks for changes and foreign alerts */
 #define MARKS 4096            /* alert ids published in this process, remembered */
-#define EXPIRY_REBUILD_MS 60000 /* rebuild at least this often so that expired entries leave */
+#define EXPIRY_REBUILD_MS 3600000 /* drop expired entries from memory hourly (expiry is also
+                                   checked per read, so this is housekeeping only) */
 
 struct hotlist_engine {
     char *db_path;

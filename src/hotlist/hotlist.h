@@ -220,7 +220,7 @@ typedef void (*hotlist_publish_fn)(void *ctx, const hotlist_alert_note *note);
  * handle of its own). OUT: *out; free with hotlist_engine_free. */
 int hotlist_engine_new(const char *db_path, hotlist_engine **out, pk_err *err);
 /* Starts the background rebuild thread (rebuilds on hotlist_engine_changed, when another process
- * changed the lists, and every minute for expiry). Without it, changed() rebuilds at once. */
+ * changed the lists, and hourly to drop expired entries). Without it, changed() rebuilds at once. */
 int hotlist_engine_start(hotlist_engine *e, pk_err *err);
 void hotlist_engine_free(hotlist_engine *e); /* stops the thread; NULL is fine */
 /* The publish callback (the server's SSE broadcaster); called after commit, from the thread
