@@ -289,6 +289,26 @@ int search_index_sync(search_index *idx, store *st, pk_err *err) {
     return PK_OK;
 }
 
+size_t search__index_bytes(search_index *idx) {
+    pthread_rwlock_rdlock(&idx->lock);
+    size_t b = sizeof *idx + (size_t)idx->cap * (sizeof *idx->ids + sizeof *idx->keys +
+                                                 sizeof *idx->canon_next);
+    b += idx->ht_cap * sizeof *idx->ht + idx->ch_cap * (sizeof *idx->ch_key + sizeof *idx->ch_head);
+    for (int l = 0; l <= PK_PLATE_MAX; l++) {
+        const bucket *bk = &idx->buckets[l];
+        b += bk->cap * sizeof *bk->chunks;
+        for (size_t i = 0; i < bk->n; i++) {
+            const chunk *c = bk->chunks[i];
+            b += sizeof *c;
+            for (int p = 0; p < PK_PLATE_MAX; p++)
+                for (int j = 0; j < NCHARS; j++) b += c->pos[p][j] ? CHUNK_WORDS * 8 : 0;
+            for (int j = 0; j < NCHARS; j++) b += c->any[j] ? CHUNK_WORDS * 8 : 0;
+        }
+    }
+    pthread_rwlock_unlock(&idx->lock);
+    return b;
+}
+
 size_t search_index_size(search_index *idx) {
     pthread_rwlock_rdlock(&idx->lock);
     size_t n = idx->n;

@@ -13,8 +13,9 @@
 #include "core/plate.h"
 #include "core/pktime.h"
 
-/* A canvass whose area covers more cells than this reads the (ts) index instead. */
-#define MAX_CELLS 400
+/* A canvass whose area covers more cells than this (about a 5 km radius) reads the (ts) index
+ * instead: past that, thousands of index seeks cost more than a day's reads. */
+#define MAX_CELLS 2500
 
 enum kind { K_EXACT, K_PATTERN, K_FUZZY, K_CANVASS, K_FILTER };
 static const char *const KIND_NAMES[] = {"exact", "pattern", "fuzzy", "canvass", "filter"};
@@ -47,7 +48,8 @@ typedef struct keys {
     key *items;
     size_t n, cap;
     const plan *p;
-    int rank; /* closeness of the plate being collected */
+    int rank;   /* closeness of the plate being collected */
+    int inside; /* the cell being collected lies wholly in the area: no position test */
 } keys;
 
 static double now_ms(void) {
@@ -125,7 +127,10 @@ static int compile(const search_query *q, plan *p, pk_err *err) {
         p->lat = q->lat;
         p->lon = q->lon;
         p->radius_m = q->radius_m;
-        p->box = pk_geo_bbox_around(q->lat, q->lon, q->radius_m);
+        /* The box around the circle, widened by 0.1 % + 1 m: pk_geo_bbox_around's longitude
+         * span is a flat-earth figure, a few metres short at 100 km. It only narrows what
+         * the exact distance check then decides. */
+        p->box = pk_geo_bbox_around(q->lat, q->lon, q->radius_m * 1.001 + 1.0);
     } else if (q->has_box) {
         const pk_bbox *b = &q->box;
         if (!pk_geo_valid(b->min_lat, b->min_lon) || !pk_geo_valid(b->max_lat, b->max_lon))
@@ -230,10 +235,11 @@ double search__now_ms(void) {
 static int in_area(const plan *p, const store_read_key *k) {
     if (p->area == A_NONE) return 1;
     if (!k->has_pos) return 0;
-    if (p->area == A_BOX)
-        return k->lat >= p->box.min_lat && k->lat <= p->box.max_lat && k->lon >= p->box.min_lon &&
-               k->lon <= p->box.max_lon;
-    return pk_geo_distance_m(p->lat, p->lon, k->lat, k->lon) <= p->radius_m;
+    /* the box first: it is the whole test for a box, and saves most haversines for a circle */
+    if (!(k->lat >= p->box.min_lat && k->lat <= p->box.max_lat && k->lon >= p->box.min_lon &&
+          k->lon <= p->box.max_lon))
+        return 0;
+    return p->area == A_BOX || pk_geo_distance_m(p->lat, p->lon, k->lat, k->lon) <= p->radius_m;
 }
 
 static int collect(void *ctx, const store_read_key *k) {
@@ -241,7 +247,7 @@ static int collect(void *ctx, const store_read_key *k) {
     const plan *p = ks->p;
     if (k->ts < p->from || k->ts > p->to) return 0;
     if (p->camera_id && k->camera_id != p->camera_id) return 0;
-    if (!in_area(p, k)) return 0;
+    if (!ks->inside && !in_area(p, k)) return 0;
     if (ks->n == ks->cap) {
         if (ks->n >= SEARCH_MAX_READS) return PK_ELIMIT;
         ks->cap = ks->cap ? ks->cap * 2 : 256;
@@ -259,8 +265,47 @@ static int key_cmp(const key *a, const key *b) {
     return 0;
 }
 
+#define SWAP_KEYS(x, y)                                                                    \
+    do {                                                                                   \
+        key t_ = (x);                                                                      \
+        (x) = (y);                                                                         \
+        (y) = t_;                                                                          \
+    } while (0)
+
 static int key_qcmp(const void *a, const void *b) {
     return key_cmp(a, b);
+}
+
+/* Reorders a[0..n) so that its k smallest keys (k < n) come first, in no order (Hoare's
+ * quickselect with a median-of-three pivot). */
+static void select_smallest(key *a, size_t n, size_t k) {
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (key_cmp(&a[mid], &a[lo]) < 0) SWAP_KEYS(a[mid], a[lo]);
+        if (key_cmp(&a[hi], &a[lo]) < 0) SWAP_KEYS(a[hi], a[lo]);
+        if (key_cmp(&a[hi], &a[mid]) < 0) SWAP_KEYS(a[hi], a[mid]);
+        key pivot = a[mid];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (key_cmp(&a[i], &pivot) < 0) i++;
+            while (key_cmp(&a[j], &pivot) > 0) j--;
+            if (i <= j) {
+                SWAP_KEYS(a[i], a[j]);
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        /* now a[lo..j] <= pivot <= a[i..hi] */
+        if (k <= j) {
+            hi = j;
+        } else if (k >= i) {
+            lo = i;
+        } else {
+            return;
+        }
+    }
 }
 
 static int collect_plates(store *st, const plan *p, const search__plates *pl, keys *ks,
@@ -275,6 +320,24 @@ static int collect_plates(store *st, const plan *p, const search__plates *pl, ke
     return PK_OK;
 }
 
+/* Where cell (la, lo) lies against the circle: -1 wholly outside (its nearest point to the
+ * centre is too far), 1 wholly inside (its farthest corner is near enough), 0 across the edge.
+ * The cell is widened by a hundredth of its size on every side so that rounding at its edges
+ * can only make the answer 0, which the per-read test then settles. */
+static int cell_vs_circle(const plan *p, int64_t la, int64_t lo) {
+    double pad = 0.01 / STORE_CELL_PER_DEG;
+    double lat0 = (double)la / STORE_CELL_PER_DEG - 90.0 - pad;
+    double lat1 = (double)(la + 1) / STORE_CELL_PER_DEG - 90.0 + pad;
+    double lon0 = (double)lo / STORE_CELL_PER_DEG - 180.0 - pad;
+    double lon1 = (double)(lo + 1) / STORE_CELL_PER_DEG - 180.0 + pad;
+    double nlat = p->lat < lat0 ? lat0 : p->lat > lat1 ? lat1 : p->lat;
+    double nlon = p->lon < lon0 ? lon0 : p->lon > lon1 ? lon1 : p->lon;
+    if (pk_geo_distance_m(p->lat, p->lon, nlat, nlon) > p->radius_m * 1.001 + 1.0) return -1;
+    double flat = p->lat - lat0 > lat1 - p->lat ? lat0 : lat1;
+    double flon = p->lon - lon0 > lon1 - p->lon ? lon0 : lon1;
+    return pk_geo_distance_m(p->lat, p->lon, flat, flon) < p->radius_m * 0.999 - 1.0;
+}
+
 static int collect_area(store *st, const plan *p, keys *ks, pk_err *err) {
     int64_t la0 = store_geo_lat_cell(p->box.min_lat), la1 = store_geo_lat_cell(p->box.max_lat);
     int64_t lo0 = store_geo_lon_cell(p->box.min_lon), lo1 = store_geo_lon_cell(p->box.max_lon);
@@ -282,8 +345,15 @@ static int collect_area(store *st, const plan *p, keys *ks, pk_err *err) {
         return store_read_keys_by_time(st, p->from, p->to, p->camera_id, collect, ks, err);
     for (int64_t la = la0; la <= la1; la++) {
         for (int64_t lo = lo0; lo <= lo1; lo++) {
+            ks->inside = 0;
+            if (p->area == A_NEAR) {
+                int where = cell_vs_circle(p, la, lo);
+                if (where < 0) continue;
+                ks->inside = where > 0;
+            }
             int rc = store_read_keys_by_cell(st, la * STORE_CELL_LON_SPAN + lo, p->from, p->to,
                                              collect, ks, err);
+            ks->inside = 0;
             if (rc) return rc;
         }
     }
@@ -354,23 +424,20 @@ int search__execute(search_index *idx, store *st, const search_query *q, search_
         free(ks.items);
         return rc;
     }
-    if (ks.n > 1) qsort(ks.items, ks.n, sizeof *ks.items, key_qcmp);
-    size_t start = 0;
-    if (p.has_cursor) { /* first key after the cursor, by binary search */
-        key c = {p.cur_ts, p.cur_id, p.cur_rank};
-        size_t lo = 0, hi = ks.n;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (key_cmp(&ks.items[mid], &c) <= 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        start = lo;
-    }
-    size_t n = ks.n - start < p.limit ? ks.n - start : p.limit;
     out->total = (int64_t)ks.n;
+    /* Only the page is ordered: the keys after the cursor move to the front, the page's worth
+     * of the smallest of them is selected (quickselect, linear) and only those are sorted. */
+    size_t m = ks.n;
+    if (p.has_cursor) {
+        key c = {p.cur_ts, p.cur_id, p.cur_rank};
+        m = 0;
+        for (size_t i = 0; i < ks.n; i++)
+            if (key_cmp(&ks.items[i], &c) > 0) ks.items[m++] = ks.items[i];
+    }
+    size_t n = m < p.limit ? m : p.limit;
+    if (m > n) select_smallest(ks.items, m, n);
+    if (n > 1) qsort(ks.items, n, sizeof *ks.items, key_qcmp);
+    size_t start = 0;
     out->hits = n ? pk_xcalloc(n, sizeof *out->hits) : NULL;
     for (size_t i = 0; i < n; i++) {
         const key *k = &ks.items[start + i];
@@ -384,7 +451,7 @@ int search__execute(search_index *idx, store *st, const search_query *q, search_
         out->hits[i].closeness = k->rank;
         out->n = i + 1;
     }
-    if (start + n < ks.n) cursor_format(&ks.items[start + n - 1], out->next);
+    if (n < m) cursor_format(&ks.items[n - 1], out->next);
     free(ks.items);
     out->query_ms = now_ms() - t0;
     return PK_OK;

@@ -57,6 +57,9 @@ int search__execute(search_index *idx, store *st, const search_query *q, search_
  * Returns malloc'd text the caller frees. */
 char *search__log_json(const search_query *q, const char *kind, const char *error);
 
+/* Bytes the index holds (for the benchmark's memory figure). */
+size_t search__index_bytes(search_index *idx);
+
 /* Monotonic clock in milliseconds, for the timings in search_result. */
 double search__now_ms(void);
 

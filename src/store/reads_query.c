@@ -7,11 +7,15 @@ static const char SQL_KEYS_PLATE[] =
     "SELECT id, ts FROM reads WHERE plate_id = ?1 AND ts BETWEEN ?2 AND ?3";
 static const char SQL_KEYS_PLATE_POS[] =
     "SELECT id, ts, camera_id, lat, lon FROM reads WHERE plate_id = ?1 AND ts BETWEEN ?2 AND ?3";
-/* INDEXED BY: the planner would otherwise weigh reads_ts for short time ranges, which reads
+/* The cell expression is the one reads_cell_ts indexes (migration 0008), character for
+ * character, so that SQLite matches it to the index, which then covers the whole query.
+ * INDEXED BY: the planner would otherwise weigh reads_ts for short time ranges, which reads
  * every read of the range instead of the few in the cell. */
+#define CELL_EXPR                                                                          \
+    "(CAST((lat + 90.0) * 500.0 AS INTEGER) * 180001 + CAST((lon + 180.0) * 500.0 AS INTEGER))"
 static const char SQL_KEYS_CELL[] =
     "SELECT id, ts, camera_id, lat, lon FROM reads INDEXED BY reads_cell_ts"
-    " WHERE cell = ?1 AND ts BETWEEN ?2 AND ?3";
+    " WHERE " CELL_EXPR " = ?1 AND ts BETWEEN ?2 AND ?3";
 static const char SQL_KEYS_TIME[] =
     "SELECT id, ts, camera_id, lat, lon, plate_id FROM reads WHERE ts BETWEEN ?1 AND ?2";
 static const char SQL_KEYS_TIME_CAM[] =

@@ -101,12 +101,13 @@ int64_t store_reads_count(store *st);
 
 /* ---- query side for src/search (src/store/reads_query.c) ---- */
 
-/* The coarse geographic cell of a position: the reads.cell generated column of migration 0005
- * (0.01 degree x 0.01 degree), computed the same way in C. */
-#define STORE_CELL_PER_DEG 100.0
-#define STORE_CELL_LON_SPAN 36001
+/* The geographic cell of a position (0.002 degree x 0.002 degree): the expression the
+ * reads_cell_ts index of migration 0008 is built on, computed the same way in C. */
+#define STORE_CELL_PER_DEG 500.0
+#define STORE_CELL_LON_SPAN 180001
 int64_t store_geo_cell(double lat, double lon);
-/* The latitude and longitude cell numbers of a position (cell = lat_cell * 36001 + lon_cell). */
+/* The latitude and longitude cell numbers of a position (cell = lat_cell * STORE_CELL_LON_SPAN +
+ * lon_cell). */
 int64_t store_geo_lat_cell(double lat);
 int64_t store_geo_lon_cell(double lon);
 
@@ -124,8 +125,8 @@ int store_read_keys_by_plate(store *st, int64_t plate_id, int64_t from, int64_t 
                              int (*fn)(void *ctx, const store_read_key *k), void *ctx,
                              pk_err *err);
 
-/* The same for every read in one geographic cell (store_geo_cell), from the (cell, ts) index
- * alone; plate_id is not filled (0). */
+/* The same for every read in one geographic cell (store_geo_cell), from the reads_cell_ts index
+ * alone (it covers the query); plate_id is not filled (0). */
 int store_read_keys_by_cell(store *st, int64_t cell, int64_t from, int64_t to,
                             int (*fn)(void *ctx, const store_read_key *k), void *ctx,
                             pk_err *err);

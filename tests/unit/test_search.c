@@ -458,9 +458,23 @@ static void test_canvass_vs_bruteforce(void **state) {
         assert_int_equal(search__execute(k.idx, k.st, &q, &res, &err), PK_OK);
         assert_int_equal(res.total, want);
         assert_int_equal(res.n, want);
-        for (size_t i = 0; i < res.n; i++)
+        for (size_t i = 0; i < res.n; i++) {
             assert_true(pk_geo_distance_m(q.lat, q.lon, res.hits[i].read.lat,
                                           res.hits[i].read.lon) <= q.radius_m);
+            if (i) /* newest first */
+                assert_true(res.hits[i].read.ts < res.hits[i - 1].read.ts ||
+                            (res.hits[i].read.ts == res.hits[i - 1].read.ts &&
+                             res.hits[i].read.id < res.hits[i - 1].read.id));
+        }
+        /* a short page is the head of the full order (the page is selected, not sorted whole) */
+        search_result page;
+        q.limit = 1 + tu_rand(&seed) % 20;
+        assert_int_equal(search__execute(k.idx, k.st, &q, &page, &err), PK_OK);
+        assert_int_equal(page.total, want);
+        assert_int_equal(page.n, want < (int64_t)q.limit ? (size_t)want : q.limit);
+        for (size_t i = 0; i < page.n; i++)
+            assert_int_equal(page.hits[i].read.id, res.hits[i].read.id);
+        search_result_fini(&page);
         search_result_fini(&res);
     }
     free(rs);
