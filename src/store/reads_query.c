@@ -7,7 +7,7 @@ static const char SQL_KEYS_PLATE[] =
     "SELECT id, ts FROM reads WHERE plate_id = ?1 AND ts BETWEEN ?2 AND ?3";
 static const char SQL_KEYS_PLATE_POS[] =
     "SELECT id, ts, camera_id, lat, lon FROM reads WHERE plate_id = ?1 AND ts BETWEEN ?2 AND ?3";
-/* The cell expression is the one reads_cell_ts indexes (migration 0008), character for
+/* The cell expression is the one reads_cell_ts indexes (migration 0009), character for
  * character, so that SQLite matches it to the index, which then covers the whole query.
  * INDEXED BY: the planner would otherwise weigh reads_ts for short time ranges, which reads
  * every read of the range instead of the few in the cell. */

@@ -58,7 +58,7 @@ int store_plates_each(store *st, int (*fn)(void *ctx, int64_t id, const char *te
                       pk_err *err);
 
 /* Inserts n reads (plate_id, id and ingested_at are filled in). A read whose uuid is already
- * stored with the same ts (a retried upload: migration 0008) is skipped and marked in
+ * stored with the same ts (a retried upload: migration 0009) is skipped and marked in
  * dup[i] = 1 (dup may be NULL). Runs inside the caller's
  * transaction when one is open. OUT: reads[i].id, reads[i].plate_id, dup[i]. */
 int store_reads_insert(store *st, store_read *reads, size_t n, int *dup, pk_err *err);
@@ -102,7 +102,7 @@ int64_t store_reads_count(store *st);
 /* ---- query side for src/search (src/store/reads_query.c) ---- */
 
 /* The geographic cell of a position (0.002 degree x 0.002 degree): the expression the
- * reads_cell_ts index of migration 0008 is built on, computed the same way in C. */
+ * reads_cell_ts index of migration 0009 is built on, computed the same way in C. */
 #define STORE_CELL_PER_DEG 500.0
 #define STORE_CELL_LON_SPAN 180001
 int64_t store_geo_cell(double lat, double lon);
