@@ -8,15 +8,35 @@
 #include "cmd/records_cli.h"
 
 static void usage(void) {
-    fprintf(stderr, "usage: platekeeper purge [--data DIR] --user NAME [--dry-run] [--json]\n");
+    fprintf(stderr, "usage: platekeeper purge [--data DIR] --user NAME [--dry-run | --history] [--json]\n");
+}
+
+static int print_entry(void *ctx, const records_purge_entry *e) {
+    int json = *(int *)ctx;
+    char at[PK_TIME_STR_MAX], cut[PK_TIME_STR_MAX];
+    pk_time_format(e->started_at, at);
+    pk_time_format(e->cutoff, cut);
+    if (json)
+        printf("{\"id\":%" PRId64 ",\"started_at\":\"%s\",\"cutoff\":\"%s\",\"dry_run\":%s,"
+               "\"reads_deleted\":%" PRId64 ",\"images_deleted\":%" PRId64 ",\"held_kept\":%" PRId64
+               ",\"hits_kept\":%" PRId64 ",\"duration_ms\":%" PRId64 ",\"run_by\":\"%s\"}\n",
+               e->id, at, cut, e->dry_run ? "true" : "false", e->reads_deleted, e->images_deleted,
+               e->held_kept, e->hits_kept, e->duration_ms, e->run_by);
+    else
+        printf("%-5" PRId64 " %.19s  cutoff %.10s  %-8s reads %-9" PRId64 " images %-9" PRId64
+               " held %-7" PRId64 " hits %-7" PRId64 " %6" PRId64 " ms  %s\n",
+               e->id, at, cut, e->dry_run ? "dry-run" : "purge", e->reads_deleted,
+               e->images_deleted, e->held_kept, e->hits_kept, e->duration_ms, e->run_by);
+    return 0;
 }
 
 int cmd_purge(int argc, char **argv) {
     const char *data = "./data", *user = NULL;
-    int dry = 0, json = 0, c;
+    int dry = 0, json = 0, history = 0, c;
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
                                          {"user", required_argument, 0, 'u'},
                                          {"dry-run", no_argument, 0, 'n'},
+                                         {"history", no_argument, 0, 'H'},
                                          {"json", no_argument, 0, 'j'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -26,6 +46,7 @@ int cmd_purge(int argc, char **argv) {
         case 'd': data = optarg; break;
         case 'u': user = optarg; break;
         case 'n': dry = 1; break;
+        case 'H': history = 1; break;
         case 'j': json = 1; break;
         case 'h': usage(); return CMD_OK;
         default: usage(); return CMD_USAGE;
@@ -40,6 +61,19 @@ int cmd_purge(int argc, char **argv) {
     records_purge_result r;
     pk_err err;
     pk_err_clear(&err);
+    if (history) {
+        if (u.role != ACCESS_ROLE_ADMIN && u.role != ACCESS_ROLE_CUSTODIAN &&
+            u.role != ACCESS_ROLE_AUDITOR) {
+            pk_err_set(&err, PK_EDENIED, "the purge log is for administrators, custodians and "
+                                         "auditors");
+            rc = CMD_FAIL;
+        } else {
+            rc = records_purge_log_each(st, print_entry, &json, &err) ? CMD_FAIL : CMD_OK;
+        }
+        if (rc) cmd_fail("purge", &err);
+        store_close(st);
+        return rc;
+    }
     if (records_purge(st, &a, dry, 0, &r, &err)) {
         store_close(st);
         return cmd_fail("purge", &err);

@@ -86,6 +86,11 @@ int records_purge(store *st, const records_actor *a, int dry_run, int batch,
 int records_purge_daily(store *st, const records_actor *a, int *ran, records_purge_result *res,
                         pk_err *err);
 
+typedef store_purge_entry records_purge_entry;
+/* The purge log, newest first (every run, dry runs included): for custodians and auditors. */
+int records_purge_log_each(store *st, int (*fn)(void *ctx, const records_purge_entry *e),
+                           void *ctx, pk_err *err);
+
 /* ---- selections (a search for holds and sharing scopes) ---- */
 
 #define RECORDS_MAX_PLATES 100

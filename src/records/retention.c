@@ -206,3 +206,8 @@ int records_purge_daily(store *st, const records_actor *a, int *ran, records_pur
     if (!rc) *ran = 1;
     return rc;
 }
+
+int records_purge_log_each(store *st, int (*fn)(void *ctx, const records_purge_entry *e),
+                           void *ctx, pk_err *err) {
+    return store_purge_log_each(st, fn, ctx, err);
+}

@@ -159,7 +159,35 @@ static int holds_release(server_req *r) {
     return holds_change(r, 0);
 }
 
+/* GET /api/v1/purges: the purge log (counts only, never plates). */
+static int add_purge(void *ctx, const records_purge_entry *e) {
+    json_t *o = json_pack("{s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:s}", "id", (json_int_t)e->id,
+                          "dry_run", e->dry_run, "reads_deleted", (json_int_t)e->reads_deleted,
+                          "images_deleted", (json_int_t)e->images_deleted, "held_kept",
+                          (json_int_t)e->held_kept, "hits_kept", (json_int_t)e->hits_kept,
+                          "duration_ms", (json_int_t)e->duration_ms, "run_by", e->run_by);
+    set_time(o, "started_at", e->started_at);
+    set_time(o, "cutoff", e->cutoff);
+    json_array_append_new(ctx, o);
+    return 0;
+}
+
+static int purges_list(server_req *r) {
+    static const char *const allowed[] = {NULL};
+    if (server__query_only(r, allowed)) return 0;
+    json_t *a = json_array();
+    pk_err err;
+    pk_err_clear(&err);
+    int rc = records_purge_log_each(r->st, add_purge, a, &err);
+    if (rc) {
+        json_decref(a);
+        return server__reply_pkerr(r, rc, &err);
+    }
+    return server__reply_json(r, 200, json_pack("{s:o}", "purges", a));
+}
+
 const server_route server__holds_routes[] = {
+    {"GET", "/api/v1/purges", SR_ADMIN | SR_CUSTODIAN | SR_AUDITOR, purges_list, 0},
     {"GET", "/api/v1/holds", SR_ADMIN | SR_INVESTIGATOR | SR_CUSTODIAN | SR_AUDITOR, holds_list, 0},
     {"POST", "/api/v1/holds", SR_ADMIN | SR_INVESTIGATOR | SR_CUSTODIAN, holds_open, 0},
     {"GET", "/api/v1/holds/{id}", SR_ADMIN | SR_INVESTIGATOR | SR_CUSTODIAN | SR_AUDITOR, holds_get, 0},

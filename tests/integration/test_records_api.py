@@ -189,6 +189,13 @@ def body(t):
         p = pk(srv, "purge", "--data", srv.data, "--user", "admin", "--json")
         t.ok(p.returncode == 0 and '"reads_deleted":1' in p.stdout,
              "purge beside the running server: the 400-day-old read goes", p.stdout + p.stderr)
+        st, pl, _ = s["auditor"].call("GET", "/api/v1/purges")
+        t.ok(st == 200 and pl["purges"][0]["reads_deleted"] == 1 and pl["purges"][0]["run_by"] ==
+             "admin" and "9OLD999" not in json.dumps(pl), "purge log over the API, no plates", pl)
+        t.error(s["investigator"].call("GET", "/api/v1/purges"), 403, "forbidden",
+                "investigators do not read the purge log")
+        p = pk(srv, "purge", "--data", srv.data, "--user", "admin", "--history")
+        t.ok(p.returncode == 0 and "reads 1" in p.stdout, "purge --history", p.stdout + p.stderr)
 
 
 def daily_purge(t):
