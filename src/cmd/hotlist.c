@@ -15,7 +15,7 @@ static const char usage[] =
     "  import LIST FILE [--map COL=FIELD,...] [--delimiter C] [--header yes|no] [--skip-bad]\n"
     "  add LIST PLATE [--state S|any] [--reason T] [--case C] [--expires DATE] [--make M]\n"
     "              [--model M] [--year Y] [--color C]     (PLATE may hold ? and *)\n"
-    "  list [LIST]                      lists, or the active entries of LIST\n"
+    "  list [LIST] [--limit N]          lists, or the active entries of LIST (the first N)\n"
     "  remove ENTRY_ID [--reason T]\n"
     "  expire ENTRY_ID [--at DATE]      expire now, or set the expiry (later: administrators)\n"
     "  owner LIST USER [--remove]       add (or remove) an owner of a list\n"
@@ -29,7 +29,7 @@ typedef struct hl_opts {
         *expires, *make, *model, *year, *color, *header, *at;
     int json, covert, skip_bad, remove;
     int covert_set;
-    long priority, expiry_days, retention_days, lookback_days;
+    long priority, expiry_days, retention_days, lookback_days, limit;
     char delimiter;
 } hl_opts;
 
@@ -219,7 +219,7 @@ static int do_list(store *st, const char *list, const hl_opts *o) {
     if (list) {
         store_hotlist h;
         if (hotlist_lookup(st, list, &h, &err)) return cmd_fail("hotlist", &err);
-        a = hotlist_entries_json(st, h.id, pk_now_ms(), 0, &err);
+        a = hotlist_entries_json(st, h.id, pk_now_ms(), (int)o->limit, &err);
     } else {
         a = hotlist_lists_json(st, &err);
     }
@@ -271,7 +271,7 @@ int cmd_hotlist(int argc, char **argv) {
         {"model", required_argument, NULL, 'o'},       {"year", required_argument, NULL, 'y'},
         {"color", required_argument, NULL, 'l'},       {"at", required_argument, NULL, 'A'},
         {"remove", no_argument, NULL, 'X'},            {"help", no_argument, NULL, 'h'},
-        {"no-covert", no_argument, NULL, 'K'},         {"lookback-days", required_argument, NULL, 'B'},
+        {"no-covert", no_argument, NULL, 'K'},         {"limit", required_argument, NULL, 'N'},         {"lookback-days", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -306,6 +306,10 @@ int cmd_hotlist(int argc, char **argv) {
         case 'L': o.alert_level = optarg; break;
         case 'C': o.covert = 1, o.covert_set = 1; break;
         case 'K': o.covert = 0, o.covert_set = 1; break;
+        case 'N':
+            if (parse_long(optarg, 1, 100000000, &o.limit))
+                return cmd_usage("hotlist", "--limit: a positive number");
+            break;
         case 'B':
             if (parse_long(optarg, 1, 3650, &o.lookback_days))
                 return cmd_usage("hotlist", "--lookback-days: 1 to 3650");

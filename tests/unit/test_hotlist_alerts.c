@@ -554,6 +554,57 @@ static void test_stale_matcher(void **state) {
     tu_store_free(st, dir);
 }
 
+/* Hit retention: alerts older than their list's hit_retention_days go, newer ones stay; the
+ * first acknowledgement is kept. */
+static void test_retention_and_ack(void **state) {
+    (void)state;
+    char *dir;
+    store *st = tu_store_new(&dir);
+    access_user admin = add_user(st, "ada", ACCESS_ROLE_ADMIN);
+    access_user op = add_user(st, "otto", ACCESS_ROLE_OPERATOR);
+    access_user op2 = add_user(st, "olga", ACCESS_ROLE_OPERATOR);
+    store_hotlist h;
+    memset(&h, 0, sizeof h);
+    snprintf(h.name, sizeof h.name, "short");
+    h.hit_retention_days = 2;
+    pk_err err;
+    assert_int_equal(hotlist_create(st, &h, &admin, &err), PK_OK);
+    int64_t now = pk_now_ms();
+    int64_t ids[2];
+    for (int i = 0; i < 2; i++) {
+        store_alert a;
+        memset(&a, 0, sizeof a);
+        a.read_id = 100 + i;
+        a.entry_id = 1;
+        a.hotlist_id = h.id;
+        snprintf(a.match, sizeof a.match, "exact");
+        a.read_json = a.entry_json = "{}";
+        a.created_at = i == 0 ? now - 3 * PK_MS_PER_DAY : now - PK_MS_PER_DAY;
+        assert_int_equal(store_alert_add(st, &a, &err), PK_OK);
+        ids[i] = a.id;
+    }
+    assert_int_equal(hotlist_alert_ack(st, ids[1], &op, &err), PK_OK);
+    assert_int_equal(hotlist_alert_ack(st, ids[1], &op2, &err), PK_OK);
+    assert_int_equal(hotlist_alert_ack(st, 999, &op, &err), PK_ENOTFOUND);
+    int64_t n = -1;
+    assert_int_equal(hotlist_alerts_purge(st, now, &n, &err), PK_OK);
+    assert_int_equal(n, 1);
+    access_request req = {.user = &op, .action = ACCESS_ALERTS_VIEW,
+                          .purpose = "alert-verification", .client = "cli"};
+    access_grant *g;
+    assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_OK);
+    json_t *list;
+    assert_int_equal(hotlist_alerts_list(g, NULL, &list, &err), PK_OK);
+    assert_int_equal(json_array_size(list), 1);
+    json_t *a = json_array_get(list, 0);
+    assert_int_equal(json_integer_value(json_object_get(a, "id")), ids[1]);
+    assert_string_equal(json_string_value(json_object_get(a, "acknowledged_by")), "otto");
+    json_decref(list);
+    access_grant_free(g);
+    assert_int_equal(audit_count(st, "alert.purge", "ok"), 1);
+    tu_store_free(st, dir);
+}
+
 int main(void) {
     setenv("PLATEKEEPER_TEST_FAST_PWHASH", "1", 1);
     const struct CMUnitTest tests[] = {
@@ -564,6 +615,7 @@ int main(void) {
         cmocka_unit_test(test_alerts_flow),
         cmocka_unit_test(test_background_rebuild),
         cmocka_unit_test(test_stale_matcher),
+        cmocka_unit_test(test_retention_and_ack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
