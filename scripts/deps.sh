@@ -22,9 +22,21 @@ for arg in "$@"; do
     esac
 done
 
+# A tool that is already on PATH from elsewhere (e.g. Node.js from NodeSource, whose nodejs
+# package carries npm and conflicts with Debian's npm) counts as present.
+have_cmd_for() {
+    case "$1" in
+    nodejs) command -v node >/dev/null 2>&1 ;;
+    npm) command -v npm >/dev/null 2>&1 ;;
+    chromium) command -v chromium >/dev/null 2>&1 ;;
+    *) return 1 ;;
+    esac
+}
+
 missing=()
 for p in "${want[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' &&
+        ! have_cmd_for "$p"; then
         missing+=("$p")
     fi
 done
