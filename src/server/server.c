@@ -224,6 +224,14 @@ static void client_addr(struct MHD_Connection *c, char *buf, size_t n) {
                   (socklen_t)n);
 }
 
+/* Frees a request's body buffer and gives its bytes back to the server-wide budget. */
+static void body_release(server_req *r) {
+    if (r->body_cap) atomic_fetch_sub(&r->srv->buffered, r->body_cap);
+    free(r->body);
+    r->body = NULL;
+    r->body_len = r->body_cap = 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_size, void **con_cls) {
@@ -283,18 +291,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (r->body_len + n > r->body_limit) {
             r->body_over = 1; /* the rest is read and dropped; 413 at the end */
             r->body_dropped += n;
-            free(r->body);
-            r->body = NULL;
-            r->body_len = 0;
+            body_release(r);
             return MHD_YES;
         }
-        r->body = pk_xrealloc(r->body, r->body_len + n + 1);
+        if (r->body_len + n + 1 > r->body_cap) {
+            /* Grow geometrically, within the limit and the server-wide budget. */
+            size_t cap = r->body_cap ? r->body_cap * 2 : 16384;
+            if (cap < r->body_len + n + 1) cap = r->body_len + n + 1;
+            if (cap > r->body_limit + 1) cap = r->body_limit + 1;
+            size_t delta = cap - r->body_cap;
+            if (atomic_fetch_add(&s->buffered, delta) + delta > SERVER__BODY_BUDGET) {
+                atomic_fetch_sub(&s->buffered, delta);
+                r->body_over = r->body_busy = 1; /* 503 at the end: retry later */
+                r->body_dropped += n;
+                body_release(r);
+                return MHD_YES;
+            }
+            r->body = pk_xrealloc(r->body, cap);
+            r->body_cap = cap;
+        }
         memcpy(r->body + r->body_len, upload, n);
         r->body_len += n;
         r->body[r->body_len] = '\0';
         return MHD_YES;
     }
     if (r->replied) return MHD_YES;
+    if (r->body_busy) {
+        server__reply_error(r, 503, "busy", "the server is receiving too much data; retry");
+        return MHD_YES;
+    }
     if (r->body_over) {
         server__reply_error(r, 413, "too_large", "request body exceeds the limit of %zu bytes",
                             r->body_limit);
@@ -311,7 +336,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     server *s = cls;
     server_req *r = *con_cls;
     if (!r) return;
-    free(r->body);
+    body_release(r);
     free(r);
     *con_cls = NULL;
     atomic_fetch_sub(&s->inflight, 1);

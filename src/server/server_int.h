@@ -59,6 +59,7 @@
 
 #define SERVER__DEFAULT_BODY ((size_t)1 << 20)
 #define SERVER__DISCARD_MAX ((uint64_t)64 << 20) /* oversize bodies up to this are read, dropped */
+#define SERVER__BODY_BUDGET ((size_t)512 << 20) /* all request bodies held at once */
 #define SERVER__MAX_DEPTH 16   /* JSON nesting allowed in request bodies */
 #define SERVER__MAX_PARAMS 4
 #define SERVER__PARAM_MAX 128
@@ -124,7 +125,9 @@ struct server_req {
     char *body;                   /* request body, NUL-terminated, owned (NULL when empty) */
     size_t body_len;
     size_t body_limit;
+    size_t body_cap;              /* bytes allocated for body (counted in server.buffered) */
     int body_over;                /* body went past body_limit (rest discarded) */
+    int body_busy;                /* ... or past the server-wide budget (503, not 413) */
     uint64_t body_dropped;        /* bytes discarded so far */
     store *st;                    /* this request's store handle, borrowed from the pool */
     server_slot *slot;            /* the pool slot st belongs to */
@@ -154,6 +157,7 @@ struct server {
     unsigned port;
     int tls;
     atomic_int inflight;          /* requests between first callback and completion */
+    atomic_size_t buffered;       /* request body bytes held by all requests together */
     atomic_int stopping;
     pthread_mutex_t pool_mu;      /* guards the store pool */
     server_slot **pool;
