@@ -34,8 +34,9 @@ static int by_score(const void *pa, const void *pb) {
     return (a->score < b->score) - (a->score > b->score);
 }
 
-int recog__detect(const recog__net *det, const recog_image *img, int long_side, float threshold,
-                  recog__box *boxes, int max, int *n, pk_err *err) {
+int recog__detect(const recog__net *det, const recog_image *img, int long_side,
+                  const recog__box_cal *cal, float threshold, recog__box *boxes, int max, int *n,
+                  pk_err *err) {
     *n = 0;
     int W = img->width, H = img->height;
     double s = (double)(long_side > 0 ? long_side : DET_LONG_SIDE) / (W > H ? W : H);
@@ -77,7 +78,8 @@ int recog__detect(const recog__net *det, const recog_image *img, int long_side, 
             size_t k = (size_t)i * ow + j;
             float cx = (j + 0.5f + out[plane + k]) * st, cy = (i + 0.5f + out[2 * plane + k]) * st;
             float lw = fminf(out[3 * plane + k], 8.0f), lh = fminf(out[4 * plane + k], 8.0f);
-            float bw = expf(lw) * st, bh = expf(lh) * st;
+            float bw = expf(lw) * st * cal->w, bh = expf(lh) * st * cal->h;
+            cy += cal->dy * bh;
             if (cnt == cap) {
                 cap *= 2;
                 cand = pk_xrealloc(cand, sizeof *cand * (size_t)cap);

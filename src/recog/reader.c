@@ -21,12 +21,6 @@
 #define MAX_SEG     (RECOG_PLATE_MAX - 1)
 #define BEAM_MAX    (RECOG_MAX_TOPN * SEG_CHOICES)
 
-/* Tuning hook while the models are evaluated: PK_RECOG_VARIANTS=1..3 crops per box. */
-static int rd_variants(void) {
-    const char *e = getenv("PK_RECOG_VARIANTS");
-    return e && *e ? atoi(e) : 3;
-}
-
 typedef struct choice {
     char c;   /* 0: drop the segment */
     float lp; /* log probability */
@@ -174,7 +168,7 @@ void recog__read_box(const recog__net *rd, const recog_image *img, float x0, flo
     double t0 = recog_now_ms();
     recog_candidate all[N_VARIANTS * RECOG_MAX_TOPN];
     int n = 0;
-    for (int v = 0; v < N_VARIANTS && v < rd_variants(); v++) {
+    for (int v = 0; v < N_VARIANTS; v++) {
         recog_candidate c[RECOG_MAX_TOPN];
         int k = read_variant(rd, img, x0, y0, x1, y1, variants[v][0], variants[v][1], topn, c);
         for (int i = 0; i < k; i++) {

@@ -11,6 +11,11 @@
 #define DEFAULT_THRESHOLD 0.35f
 #define MAX_BOXES         64
 
+/* Box calibration (recog_int.h), measured as the median ratio of detected to labelled plate
+ * boxes on the development scenes (see MODEL_CARD.md): US plates 2:1, EU plates ~4.7:1. */
+static const recog__box_cal cal_us = {0.81f, 0.90f, -0.08f};
+static const recog__box_cal cal_eu = {0.80f, 0.66f, 0.0f};
+
 struct recog {
     recog__net det;   /* detector.pkm */
     recog__net rd;    /* reader.pkm */
@@ -112,7 +117,8 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
     if (maxp > MAX_BOXES) maxp = MAX_BOXES;
     recog__box boxes[MAX_BOXES];
     int n;
-    rc = recog__detect(&r->det, img, p->det_size, th, boxes, maxp, &n, err);
+    const recog__box_cal *cal = p->country == RECOG_EU ? &cal_eu : &cal_us;
+    rc = recog__detect(&r->det, img, p->det_size, cal, th, boxes, maxp, &n, err);
     if (rc) return rc;
     const recog__net *rd = reader_for(r, p);
     res->plates = pk_xcalloc(n > 0 ? (size_t)n : 1, sizeof *res->plates);

@@ -91,10 +91,18 @@ typedef struct recog__box {
     float x0, y0, x1, y1;
 } recog__box;
 
-/* Runs the detector on img scaled to long_side (0: the default 512). OUT: boxes (at most max), *n.
- * Returns 0 or a PK_E* code. */
-int recog__detect(const recog__net *det, const recog_image *img, int long_side, float threshold,
-                  recog__box *boxes, int max, int *n, pk_err *err);
+/* Box calibration: the detector learnt the bounds of synthetic plates, which come out larger
+ * than the plate boxes people draw on real photographs; widths and heights are scaled by w and h
+ * and the centre moved by dy heights (values per country in recog.c, MODEL_CARD.md). */
+typedef struct recog__box_cal {
+    float w, h, dy;
+} recog__box_cal;
+
+/* Runs the detector on img scaled to long_side (0: the default 512), boxes calibrated by cal.
+ * OUT: boxes (at most max), *n. Returns 0 or a PK_E* code. */
+int recog__detect(const recog__net *det, const recog_image *img, int long_side,
+                  const recog__box_cal *cal, float threshold, recog__box *boxes, int max, int *n,
+                  pk_err *err);
 
 /* Reads the box of img with the reader. OUT: *plate (text, confidences, candidates). */
 void recog__read_box(const recog__net *rd, const recog_image *img, float x0, float y0, float x1,

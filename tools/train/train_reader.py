@@ -92,6 +92,11 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--bs", type=int, default=64)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--init", help="start from this checkpoint (a second, shorter cycle)")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--real-frac", type=float, default=0.0,
+                    help="share of each batch drawn from the real crops (stored after --synth-n)")
+    ap.add_argument("--synth-n", type=int, default=160000)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -103,7 +108,9 @@ def main():
     RX, RY = real_val_set()
     print(f"train {len(X)} val {len(VX)} real-val {len(RX)}", flush=True)
     net = nets.reader()
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
+    if a.init:
+        net.load_state_dict(torch.load(a.init))
+    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     t0 = time.time()
     budget = a.minutes * 60
     step, last_ck, losses = 0, t0, []
@@ -111,10 +118,13 @@ def main():
         el = time.time() - t0
         if el > budget:
             break
-        lr = 2e-3 * 0.5 * (1 + np.cos(np.pi * min(1.0, el / budget))) + 2e-5
+        lr = a.lr * 0.5 * (1 + np.cos(np.pi * min(1.0, el / budget))) + 2e-5
         for g in opt.param_groups:
             g["lr"] = lr
         idx = rng.integers(0, len(X), a.bs)
+        if a.real_frac > 0 and len(X) > a.synth_n:
+            k = int(a.bs * a.real_frac)
+            idx[:k] = rng.integers(a.synth_n, len(X), k)
         xb = torch.from_numpy(X[idx]).float().div(255).unsqueeze(1)
         xb = augment(xb, rng)
         tg, tl = encode([Y[i] for i in idx])
