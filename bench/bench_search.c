@@ -244,12 +244,13 @@ int main(int argc, char **argv) {
     if (store_setting_int(st, "bench_complete", 0) != n) die("incomplete database; delete it", NULL);
     stat(path, &sb);
     search_index *idx = search_index_new();
-    double t0 = now_ms();
+    double t0 = now_ms(), c0 = cpu_ms();
     if (search_index_load(idx, st, &err)) die("index", &err);
-    double tload = now_ms() - t0;
+    double tload = now_ms() - t0, cload = cpu_ms() - c0;
     printf("search benchmark: %lld reads, %zu distinct plates, %.0f bytes/read on disk\n",
            (long long)n, search_index_size(idx), (double)sb.st_size / (double)n);
-    printf("  plate index load: %.0f ms, %.0f MiB of memory (%.0f bytes per plate)\n", tload,
+    printf("  plate index load: %.0f ms (cpu %.0f ms), %.0f MiB of memory (%.0f bytes per plate)\n",
+           tload, cload,
            (double)search__index_bytes(idx) / 1048576.0,
            (double)search__index_bytes(idx) / (double)search_index_size(idx));
 

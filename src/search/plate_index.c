@@ -127,10 +127,10 @@ static size_t ht_slot(const search_index *idx, uint64_t key) {
     return i;
 }
 
-static void ht_grow(search_index *idx) {
+static void ht_resize(search_index *idx, size_t cap) {
     uint32_t *old = idx->ht;
     size_t old_cap = idx->ht_cap;
-    idx->ht_cap *= 2;
+    idx->ht_cap = cap;
     idx->ht = pk_xcalloc(idx->ht_cap, sizeof *idx->ht);
     for (size_t i = 0; i < old_cap; i++)
         if (old[i]) idx->ht[ht_slot(idx, idx->keys[old[i] - 1])] = old[i];
@@ -143,11 +143,11 @@ static size_t ch_slot(const search_index *idx, uint64_t key) {
     return i;
 }
 
-static void ch_grow(search_index *idx) {
+static void ch_resize(search_index *idx, size_t cap) {
     uint64_t *ok = idx->ch_key;
     uint32_t *oh = idx->ch_head;
     size_t old_cap = idx->ch_cap;
-    idx->ch_cap *= 2;
+    idx->ch_cap = cap;
     idx->ch_key = pk_xcalloc(idx->ch_cap, sizeof *idx->ch_key);
     idx->ch_head = pk_xcalloc(idx->ch_cap, sizeof *idx->ch_head);
     for (size_t i = 0; i < old_cap; i++) {
@@ -180,7 +180,7 @@ static void add_locked(search_index *idx, int64_t id, const char *text, size_t n
     idx->ids[gi] = id;
     idx->keys[gi] = key;
     idx->ht[slot] = gi + 1;
-    if ((size_t)idx->n * 2 > idx->ht_cap) ht_grow(idx);
+    if ((size_t)idx->n * 2 > idx->ht_cap) ht_resize(idx, idx->ht_cap * 2);
 
     char canon[PK_PLATE_MAX + 1];
     pk_plate_canon(text, n, canon);
@@ -194,7 +194,7 @@ static void add_locked(search_index *idx, int64_t id, const char *text, size_t n
         idx->ch_n++;
     }
     idx->ch_head[cs] = gi + 1;
-    if (idx->ch_n * 2 > idx->ch_cap) ch_grow(idx);
+    if (idx->ch_n * 2 > idx->ch_cap) ch_resize(idx, idx->ch_cap * 2);
 
     bucket *b = &idx->buckets[n];
     if (b->n == 0 || b->chunks[b->n - 1]->n == CHUNK_CAP) {
@@ -253,6 +253,14 @@ static int pending_add(void *ctx, int64_t id, const char *text) {
 
 static void pending_apply(search_index *idx, pending *p) {
     pthread_rwlock_wrlock(&idx->lock);
+    /* Size both hashes for the whole batch at once (a start-up load of millions of plates would
+     * otherwise rehash a dozen times). Upper bounds: every pending plate may be new. */
+    size_t want = 1024;
+    while (want < ((size_t)idx->n + p->n) * 2) want *= 2;
+    if (want > idx->ht_cap) ht_resize(idx, want);
+    want = 1024;
+    while (want < (idx->ch_n + p->n) * 2) want *= 2;
+    if (want > idx->ch_cap) ch_resize(idx, want);
     for (size_t i = 0; i < p->n; i++) {
         add_locked(idx, p->ids[i], p->texts[i], strlen(p->texts[i]));
         if (p->ids[i] > idx->synced_max) idx->synced_max = p->ids[i];
