@@ -23,13 +23,14 @@ function notice(text, ok) {
   n.className = ok ? "ok" : "";
 }
 
-async function api(method, path, body) {
+// body: a value sent as JSON; rawType: send body as it is (a file) with that Content-Type.
+async function api(method, path, body, rawType) {
   const headers = {};
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = rawType || "application/json";
   if (method !== "GET" && state.csrf) headers["X-CSRF-Token"] = state.csrf;
   const resp = await fetch(path, {
     method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : rawType ? body : JSON.stringify(body),
   });
   let data = null;
   if ((resp.headers.get("Content-Type") || "").startsWith("application/json")) data = await resp.json();
@@ -41,11 +42,35 @@ function errText(r) {
   return r.data && r.data.message ? r.data.message + " (" + r.data.error + ")" : "request failed (" + r.status + ")";
 }
 
+// The API's error for a form goes right below that form (a <p class="form-error"> made on first use).
+function formError(form, text) {
+  let p = form.nextElementSibling;
+  if (!p || !p.classList.contains("form-error")) {
+    p = el("p", { class: "form-error", role: "alert" });
+    form.after(p);
+  }
+  p.textContent = text || "";
+  p.hidden = !text;
+}
+
+function clearFormErrors(root) {
+  for (const p of root.querySelectorAll(".form-error")) { p.textContent = ""; p.hidden = true; }
+}
+
+// Loaders of the pages; the page scripts (hotlists.js, records.js) add theirs.
+const pageLoaders = {};
+
+function roleAllows(node) {
+  return !node.dataset.roles || (state.user && node.dataset.roles.split(" ").includes(state.user.role));
+}
+
 function showView(name) {
   for (const s of document.querySelectorAll("main > section")) s.hidden = s.id !== "view-" + name;
   for (const b of document.querySelectorAll("nav button[data-view]")) b.classList.toggle("active", b.dataset.view === name);
   notice("");
-  const loaders = { users: loadUsers, settings: loadSettings, audit: loadAuditLog, alerts: loadAlerts, search: loadPurposes };
+  const loaders = { users: loadUsers, settings: loadSettings, audit: loadAuditLog, alerts: loadAlerts, search: loadPurposes, ...pageLoaders };
+  const sec = document.getElementById("view-" + name);
+  if (sec) clearFormErrors(sec);
   if (loaders[name]) loaders[name]();
 }
 
@@ -66,6 +91,8 @@ function enter(user) {
     b.hidden = !allowed;
     if (allowed && !first) first = b.dataset.view;
   }
+  // Controls inside pages that only some roles may use (approve, decide, ...).
+  for (const n of document.querySelectorAll("main [data-roles]")) n.hidden = !roleAllows(n);
   const dataRole = ["investigator", "operator"].includes(user.role);
   if (user.training && !user.training.current && dataRole) return showView("training");
   showView(first || "training");
@@ -247,9 +274,11 @@ $("#training-form").addEventListener("submit", async (ev) => {
 async function loadSettings() {
   const r = await api("GET", "/api/v1/settings");
   if (r.status !== 200) return notice(errText(r));
+  $("#retention-form").retention_days.value = r.data.settings.retention_days ?? "";
   const box = $("#settings-fields");
   box.replaceChildren();
   for (const [k, v] of Object.entries(r.data.settings)) {
+    if (k === "retention_days") continue;
     const text = typeof v === "object" ? JSON.stringify(v) : String(v);
     box.append(el("label", {}, k, el("input", { name: k, value: text, "data-original": text })));
   }
@@ -270,6 +299,17 @@ $("#settings-form").addEventListener("submit", async (ev) => {
   if (r.status !== 200) return notice(errText(r));
   await loadSettings();
   notice("Settings saved.", true);
+});
+
+// Retention has its own form: the policy minimum refusal is shown right below it.
+$("#retention-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = ev.target, v = f.retention_days.value.trim();
+  formError(f, "");
+  const r = await api("PUT", "/api/v1/settings", { retention_days: /^\d+$/.test(v) ? parseInt(v, 10) : v });
+  if (r.status !== 200) return formError(f, errText(r));
+  await loadSettings();
+  notice("Retention set to " + f.retention_days.value + " days.", true);
 });
 
 // --- audit ---

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { randomUUID } from "node:crypto";
 import { chromium } from "playwright-core";
+import { pagesTests } from "./pages.test.mjs";
 
 const BIN = process.env.PK_BIN;
 const ROOT = process.env.PK_ROOT;
@@ -217,6 +218,9 @@ try {
   await page.click("#audit-report-form button");
   await page.waitForFunction(() => document.querySelector("#audit-report").textContent.length > 0);
   ok((await page.textContent("#audit-report")).includes("det1"), "the audit report names the searching user");
+
+  const adminId = (await api("GET", "/api/v1/session", undefined, admin)).data.user.id;
+  await pagesTests({ browser, url, api, ok, admin, adminId, USER_PW, ADMIN_PW });
 } catch (e) {
   ok(false, "browser test raised", e && e.stack);
 } finally {

@@ -1,0 +1,139 @@
+// Browser tests of the hotlist, hold/export, sharing-request and retention pages. Called by
+// ui.test.mjs with its server, browser and TAP printer (one server, one browser, one TAP stream).
+
+export async function pagesTests({ browser, url, api, ok, admin, adminId, USER_PW, ADMIN_PW }) {
+  const today = new Date().toISOString().slice(0, 10);
+  // Exports, fulfilment and the look-back go through the access gate: the admin needs training.
+  await api("POST", "/api/v1/users/" + adminId + "/training", { course: "ALPR", completed_on: today }, admin);
+  const inv = await api("POST", "/api/v1/users", { username: "inv2", full_name: "Inv Two", job_title: "Detective", role: "investigator", password: USER_PW }, admin);
+  await api("POST", "/api/v1/users/" + inv.data.user.id + "/training", { course: "ALPR", completed_on: today }, admin);
+
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  page.on("dialog", (d) => d.accept());
+  const clearNotice = () => page.evaluate(() => { const n = document.querySelector("#notice"); n.hidden = true; n.className = ""; n.textContent = ""; });
+  const login = async (user, pw) => {
+    if (await page.isVisible("#logout")) {
+      await page.click("#logout");
+      await page.waitForSelector("#login-form", { state: "visible" });
+    }
+    await page.fill("#login-form [name=username]", user);
+    await page.fill("#login-form [name=password]", pw);
+    await page.click("#login-form button");
+    await page.waitForFunction((u) => document.querySelector("#whoami").textContent.startsWith(u + " "), user);
+  };
+  const formError = (form) => page.waitForSelector(form + " + .form-error:not([hidden])").then((e) => e.textContent());
+
+  await page.goto(url + "/");
+  await login("admin", ADMIN_PW);
+
+  // --- hotlists: create a list, add a partial-plate entry with a look-back ---
+  await page.click("nav button[data-view=hotlists]");
+  await page.fill("#hotlist-form [name=name]", "major-crimes");
+  await page.fill("#hotlist-form [name=priority]", "1");
+  await page.click("#hotlist-form button");
+  await page.waitForSelector("#hotlists-table tr[data-hotlist=major-crimes]");
+  ok((await page.textContent("#hotlists-table tr[data-hotlist=major-crimes]")).includes("local"), "an admin creates a hotlist");
+  ok(await page.isVisible("#hotlist-detail"), "and its entries panel opens");
+  await page.fill("#entry-form [name=plate]", "7ab*23");
+  await page.fill("#entry-form [name=reason]", "<b>robbery</b> suspect");
+  await page.fill("#entry-form [name=case]", "24-0099");
+  await page.fill("#entry-form [name=lookback_days]", "7");
+  await page.click("#entry-form button");
+  await page.waitForSelector("#entries-table tbody tr");
+  const entry = await page.textContent("#entries-table tbody tr");
+  ok(entry.includes("7AB*23 (partial)") && entry.includes("<b>robbery</b> suspect"), "a partial-plate entry is added and shown as text", entry);
+  await page.waitForSelector("#lookback:not([hidden])");
+  ok((await page.textContent("#lookback-summary")).includes("2 past reads"), "the look-back lists the past reads that match",
+    await page.textContent("#lookback-summary"));
+  ok((await page.textContent("#hotlists-table tr[data-hotlist=major-crimes] .entries")) === "1", "the list counts its entry");
+
+  // --- an import with a bad line: refused, the line's error shown ---
+  const file = { name: "list.csv", mimeType: "text/csv", buffer: Buffer.from("plate,state,reason\n6TRK001,CA,stolen\n6TR!K02,CA,stolen\n") };
+  await page.setInputFiles("#import-form [name=file]", file);
+  await page.click("#import-form button");
+  const impErr = await formError("#import-form");
+  const lines = await page.$$eval("#import-errors li", (li) => li.map((x) => x.textContent));
+  ok(lines.length === 1 && lines[0].startsWith("3:") && lines[0].includes("plate"), "an import with a bad line shows the line's error", lines.join("|") + " / " + impErr);
+  ok((await page.textContent("#import-summary")).includes("Nothing was changed"), "and says nothing was changed");
+  await page.setInputFiles("#import-form [name=file]", file);
+  await page.check("#import-form [name=skip_bad]");
+  await clearNotice();
+  await page.click("#import-form button");
+  await page.waitForSelector("#notice.ok");
+  ok((await page.textContent("#import-summary")).includes("1 loaded, 1 bad") && (await page.$$("#import-errors li")).length === 1,
+    "with skip-bad the good line loads and the bad one is listed", await page.textContent("#import-summary"));
+
+  // --- retention below the minimum ---
+  await page.click("nav button[data-view=settings]");
+  await page.waitForFunction(() => document.querySelector("#retention-form [name=retention_days]").value === "365");
+  await page.fill("#retention-form [name=retention_days]", "100");
+  await page.click("#retention-form button");
+  const ret = await formError("#retention-form");
+  ok(ret.includes("retention_days") && ret.includes("365"), "retention of 100 days is refused with the reason shown", ret);
+
+  // --- holds: an investigator opens one, the admin approves it and exports ---
+  await login("inv2", USER_PW);
+  ok(!(await page.isVisible("nav button[data-view=requests]")), "an investigator has no sharing page");
+  await page.click("nav button[data-view=holds]");
+  await page.fill("#hold-form [name=case]", "24-0099");
+  await page.fill("#hold-form [name=reason]", "robbery investigation");
+  await page.fill("#hold-form [name=contact]", "Det. Two, x4411");
+  await page.fill("#hold-form [name=plate]", "7ABC123");
+  await page.click("#hold-form button");
+  await page.waitForSelector("#holds-table tbody tr .status-pending");
+  const holdRow = "#holds-table tbody tr:first-child";
+  ok((await page.textContent(holdRow)).includes("24-0099") && (await page.textContent(holdRow + " td:nth-child(5)")) === "2",
+    "an investigator opens a hold from a search", await page.textContent(holdRow));
+  ok(!(await page.$(holdRow + " button.approve")), "and cannot approve it");
+  await login("admin", ADMIN_PW);
+  await page.click("nav button[data-view=holds]");
+  await page.waitForSelector(holdRow + " button.approve");
+  await page.click(holdRow + " button.approve");
+  await page.waitForSelector(holdRow + " .status-approved");
+  ok(true, "the admin approves the hold");
+  await page.click(holdRow + " button.export");
+  await page.waitForSelector("#export-result a.download");
+  const sha = await page.textContent("#export-result .manifest-sha");
+  ok(/^[0-9a-f]{64}$/.test(sha) && (await page.textContent("#export-result")).includes("2 reads"), "an evidence export shows its manifest summary", sha);
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#export-result a.download")]);
+  const { readFileSync } = await import("node:fs");
+  const tar = readFileSync(await dl.path());
+  ok(tar.length > 1024 && tar.subarray(257, 262).toString() === "ustar" && tar.includes("MANIFEST.json"),
+    "the package downloads as a tar with its manifest", tar.length);
+
+  // --- sharing requests ---
+  await page.click("nav button[data-view=requests]");
+  const doc = { name: "request.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 written request\n") };
+  const fillRequest = async (agency, type) => {
+    await page.fill("#request-form [name=agency]", agency);
+    await page.selectOption("#request-form [name=agency_type]", type);
+    await page.fill("#request-form [name=requester]", "Sgt. Requester");
+    await page.fill("#request-form [name=contact]", "req@example.org");
+    await page.fill("#request-form [name=purpose]", "robbery investigation");
+    await page.fill("#request-form [name=case]", "SD-24-7");
+    await page.fill("#request-form [name=plates]", "7ABC123");
+    await page.setInputFiles("#request-form [name=document]", doc);
+    await page.click("#request-form button");
+  };
+  await fillRequest("Acme Repossession LLC", "private");
+  const refused = await formError("#request-form");
+  ok(refused.includes("refused automatically") && refused.includes("not a public agency"), "a private company's request is refused with its reason", refused);
+  await page.waitForSelector("#requests-table tbody tr .status-denied");
+  ok((await page.textContent("#requests-table tbody tr:first-child")).includes("denied (automatic)"), "and listed as an automatic denial");
+  await fillRequest("San Diego Police Department", "law_enforcement");
+  await page.waitForSelector("#requests-table tbody tr .status-pending");
+  const reqRow = "#requests-table tbody tr:has(.status-pending)";
+  await page.fill(reqRow + " .decision-reason", "within policy 472.7");
+  await page.click(reqRow + " button.approve");
+  await page.waitForSelector("#requests-table tbody tr .status-approved");
+  ok(true, "a California police department's request is approved");
+  await page.click("#requests-table tbody tr:has(.status-approved) button.fulfil");
+  await page.waitForSelector("#requests-table tbody tr .status-fulfilled");
+  ok((await page.textContent("#fulfil-result")).includes("2 reads") && (await page.isVisible("#fulfil-result a.download")),
+    "and fulfilled with a package to download", await page.textContent("#fulfil-result"));
+  await page.click("#requests-report");
+  await page.waitForSelector("#sharing-report h4");
+  ok((await page.textContent("#sharing-report")).includes("San Diego Police Department"), "the sharing report lists the release by agency");
+  await context.close();
+}
