@@ -155,6 +155,16 @@ static int whole_document(reader *r, json_t **doc) {
     return *doc != NULL;
 }
 
+/* A batch commits at o.batch lines, or earlier once its decoded images pass BATCH_IMAGE_BYTES:
+ * a thousand lines of 2 MB images would otherwise hold gigabytes until the commit. */
+#define BATCH_IMAGE_BYTES (64u << 20)
+static int batch_full(const ingest *in, const ingest__batch *b) {
+    if (b->n >= in->o.batch) return 1;
+    size_t bytes = 0;
+    for (size_t i = 0; i < b->n; i++) bytes += b->items[i].plate_len + b->items[i].scene_len;
+    return bytes >= BATCH_IMAGE_BYTES;
+}
+
 int ingest_file(ingest *in, const char *path, ingest_reject_fn on_reject, void *ctx,
                 ingest_result *res, pk_err *err) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -185,7 +195,7 @@ int ingest_stream(ingest *in, FILE *f, const char *path, ingest_reject_fn on_rej
                     snprintf(f2, sizeof f2, "[%zu].%s", i, it->rej.field);
                     snprintf(it->rej.field, sizeof it->rej.field, "%s", f2);
                 }
-                if (b.n >= in->o.batch) {
+                if (batch_full(in, &b)) {
                     rc = ingest__commit(in, &b, res, 0, on_reject, ctx, path, err);
                     ingest__batch_clear(&b);
                 }
@@ -200,7 +210,7 @@ int ingest_stream(ingest *in, FILE *f, const char *path, ingest_reject_fn on_rej
             lineno++;
             if (!r.too_long && blank(r.buf, r.len)) continue;
             parse_line(in, &r, lineno, &b, res);
-            if (b.n >= in->o.batch) {
+            if (batch_full(in, &b)) {
                 rc = ingest__commit(in, &b, res, 0, on_reject, ctx, path, err);
                 ingest__batch_clear(&b);
             }
