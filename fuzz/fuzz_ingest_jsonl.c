@@ -3,6 +3,7 @@
  * Run: build/fuzz/fuzz_ingest_jsonl fuzz/corpus/ingest_jsonl */
 #include <stdint.h>
 #include <stdio.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,12 +14,28 @@
 #endif
 
 /* One scratch store per process: fuzzing is about the parser, not about fresh databases. */
+static char fuzz_jsonl_dir[32];
+
+static int fuzz_jsonl_rm(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
+    (void)sb;
+    (void)type;
+    (void)ftw;
+    return remove(path);
+}
+
+/* The scratch directory goes when the process ends (the replay test runs in make test). */
+static void fuzz_jsonl_cleanup(void) {
+    if (fuzz_jsonl_dir[0]) nftw(fuzz_jsonl_dir, fuzz_jsonl_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static ingest *fuzz_jsonl_ingest(void) {
     static ingest *in;
     if (in) return in;
     char tmpl[] = "/tmp/pkfuzz.XXXXXX";
     char *dir = mkdtemp(tmpl);
     if (!dir) abort();
+    snprintf(fuzz_jsonl_dir, sizeof fuzz_jsonl_dir, "%s", dir);
+    atexit(fuzz_jsonl_cleanup);
     char db[64];
     snprintf(db, sizeof db, "%s/platekeeper.db", dir);
     store *st;

@@ -3,6 +3,7 @@
  * Run: build/fuzz/fuzz_openalpr fuzz/corpus/openalpr */
 #include <stdint.h>
 #include <stdio.h>
+#include <ftw.h>
 #include <stdlib.h>
 
 #include "ingest/ingest.h"
@@ -11,12 +12,28 @@
 #define FUZZ_ENTRY LLVMFuzzerTestOneInput
 #endif
 
+static char fuzz_openalpr_dir[32];
+
+static int fuzz_openalpr_rm(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
+    (void)sb;
+    (void)type;
+    (void)ftw;
+    return remove(path);
+}
+
+/* The scratch directory goes when the process ends (the replay test runs in make test). */
+static void fuzz_openalpr_cleanup(void) {
+    if (fuzz_openalpr_dir[0]) nftw(fuzz_openalpr_dir, fuzz_openalpr_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static ingest *fuzz_openalpr_ingest(void) {
     static ingest *in;
     if (in) return in;
     char tmpl[] = "/tmp/pkfuzz.XXXXXX";
     char *dir = mkdtemp(tmpl);
     if (!dir) abort();
+    snprintf(fuzz_openalpr_dir, sizeof fuzz_openalpr_dir, "%s", dir);
+    atexit(fuzz_openalpr_cleanup);
     char db[64];
     snprintf(db, sizeof db, "%s/platekeeper.db", dir);
     store *st;
