@@ -23,7 +23,7 @@ async function loadHotlists() {
       el("td", {}, el("button", { on: { click: () => openHotlist(h) } }, "Entries"))));
     if (hl.current && hl.current.id === h.id) hl.current = h;
   }
-  if (hl.current) await loadEntries();
+  if (hl.current && !$("#hotlist-detail").hidden) await loadEntries();
 }
 pageLoaders.hotlists = loadHotlists;
 

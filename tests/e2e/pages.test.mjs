@@ -135,5 +135,9 @@ export async function pagesTests({ browser, url, api, ok, admin, adminId, USER_P
   await page.click("#requests-report");
   await page.waitForSelector("#sharing-report h4");
   ok((await page.textContent("#sharing-report")).includes("San Diego Police Department"), "the sharing report lists the release by agency");
+  await page.click("#logout");
+  await page.waitForSelector("#login-form", { state: "visible" });
+  const left = await page.evaluate(() => document.querySelector("main").innerText);
+  ok(!left.includes("San Diego") && !left.includes("24-0099") && !left.includes(sha), "after logout none of the data stays in the page");
   await context.close();
 }
