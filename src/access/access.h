@@ -134,6 +134,13 @@ int access_grant_open(store *st, const access_request *req, const char *query_js
 int access_grant_record(access_grant *g, const char *query_json, int64_t result_count,
                         pk_err *err);
 
+/* Refuses the granted access after all, for a reason only the granted module can judge (an
+ * operator asking for a read outside their own alerts): writes a "refused" entry with the query
+ * and reason instead of access_grant_record, and returns PK_EDENIED with reason in err (or the
+ * log's failure). The grant cannot be recorded afterwards. */
+int access_grant_refuse(access_grant *g, const char *query_json, const char *reason,
+                        pk_err *err);
+
 /* The store the grant was opened on (for the granted module's queries). */
 store *access_grant_store(const access_grant *g);
 /* The user, purpose and case the grant carries. */

@@ -383,6 +383,26 @@ int access_grant_record(access_grant *g, const char *query_json, int64_t result_
     return rc;
 }
 
+int access_grant_refuse(access_grant *g, const char *query_json, const char *reason,
+                        pk_err *err) {
+    if (g->recorded) return pk_err_set(err, PK_ECONFLICT, "grant: already recorded");
+    audit_entry e = {.ts = pk_clock_now(g->has_clock ? &g->clock : NULL),
+                     .username = g->user.username,
+                     .agency = g->user.agency,
+                     .action = access_action_name(g->action),
+                     .query = query_json,
+                     .purpose = g->purpose,
+                     .case_no = g->case_no[0] ? g->case_no : NULL,
+                     .result_count = -1,
+                     .client = g->client[0] ? g->client : NULL,
+                     .outcome = "refused",
+                     .detail = reason};
+    int rc = audit_append(g->st, &e, NULL, err);
+    if (rc) return rc;
+    g->recorded = 1; /* a refused grant hands out nothing more */
+    return pk_err_set(err, PK_EDENIED, "%s", reason);
+}
+
 store *access_grant_store(const access_grant *g) {
     return g->st;
 }

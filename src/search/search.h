@@ -149,7 +149,9 @@ char *search_hit_json(const search_hit *h, int fuzzy);
 
 /* Fetches read id under grant g (ACCESS_READS_VIEW): records the access-log entry (the read id
  * and, for images, the kind; result count 1, or 0 when absent) and only then fills out.
- * PK_ENOTFOUND when there is no such read (logged with count 0). OUT: *out (out->read's
+ * PK_ENOTFOUND when there is no such read (logged with count 0). An operator sees only reads
+ * of their own alerts (DESIGN.md §6): any other read, or an absent one, is PK_EDENIED, logged as
+ * refused through access_grant_refuse. OUT: *out (out->read's
  * strings are freed by search_hit_fini). One call per grant. */
 int search_read_get(access_grant *g, int64_t id, search_hit *out, pk_err *err);
 void search_hit_fini(search_hit *h);

@@ -607,6 +607,27 @@ int64_t store_alerts_max_id(store *st) {
     return n;
 }
 
+/* An operator may see a read only through an alert delivered to them: any alert on a list that
+ * is not covert, or on a covert list they own (DESIGN.md §6). Uses the (read_id, entry_id) key. */
+static const char SQL_READ_ALERT_VISIBLE[] =
+    "SELECT 1 FROM alerts a WHERE a.read_id = ?1 AND (a.covert = 0 OR EXISTS ("
+    "SELECT 1 FROM hotlist_owners o WHERE o.hotlist_id = a.hotlist_id AND o.username = ?2))"
+    " LIMIT 1";
+
+int store_read_alert_visible(store *st, int64_t read_id, const char *username, int *visible,
+                             pk_err *err) {
+    *visible = 0;
+    sqlite3_stmt *s = store__stmt(st, SQL_READ_ALERT_VISIBLE, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_int64(s, 1, read_id);
+    sqlite3_bind_text(s, 2, username ? username : "", -1, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) *visible = 1;
+    sqlite3_reset(s);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) return store__dberr(st, err, "alerts");
+    return PK_OK;
+}
+
 int store_alerts_each(store *st, const store_alert_filter *f,
                       int (*fn)(void *ctx, const store_alert *a), void *ctx, pk_err *err) {
     /* Built per call from fixed fragments only; every value is a bound parameter. */

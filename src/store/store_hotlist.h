@@ -176,6 +176,10 @@ int store_alerts_each(store *st, const store_alert_filter *f,
  * that another process wrote. */
 int store_alerts_after(store *st, int64_t after_id, int limit,
                        int (*fn)(void *ctx, const store_alert *a), void *ctx, pk_err *err);
+/* Whether username may see read_id through an alert: some alert of the read is on a list that is
+ * not covert, or on a covert list username owns. OUT: *visible (0 or 1). */
+int store_read_alert_visible(store *st, int64_t read_id, const char *username, int *visible,
+                             pk_err *err);
 /* The highest alert id (0 when none). */
 int64_t store_alerts_max_id(store *st);
 /* Records the verification outcome (also the acknowledgement when not yet acknowledged).
