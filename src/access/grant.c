@@ -319,6 +319,13 @@ static int decide(store *st, const access_request *req, int64_t now, access_user
     return PK_OK;
 }
 
+/* Copies at most 64 characters of s (NULL: empty), marking a cut with "...". */
+static void bound(char *out, size_t n, const char *s) {
+    if (!s) s = "";
+    if (strlen(s) > 64) snprintf(out, n, "%.64s...", s);
+    else snprintf(out, n, "%s", s);
+}
+
 int access_grant_open(store *st, const access_request *req, const char *query_json,
                       access_grant **out, pk_err *err) {
     *out = NULL;
@@ -333,13 +340,18 @@ int access_grant_open(store *st, const access_request *req, const char *query_js
     if (rc) {
         /* Exactly one "refused" entry per refusal, with everything the caller asked. */
         const char *action = access_action_name(req->action);
+        /* Whatever the caller sent, the log keeps at most 64 characters of purpose and case
+         * (a refused 1 MiB case must not grow the log by as much). */
+        char purpose[72], case_no[72];
+        bound(purpose, sizeof purpose, req->purpose);
+        bound(case_no, sizeof case_no, req->case_no);
         audit_entry e = {.ts = now,
                          .username = req->user ? req->user->username : "",
                          .agency = req->user ? req->user->agency : NULL,
                          .action = action ? action : "unknown",
                          .query = query_json,
-                         .purpose = req->purpose && *req->purpose ? req->purpose : NULL,
-                         .case_no = req->case_no && *req->case_no ? req->case_no : NULL,
+                         .purpose = purpose[0] ? purpose : NULL,
+                         .case_no = case_no[0] ? case_no : NULL,
                          .result_count = -1,
                          .client = req->client,
                          .outcome = "refused",
