@@ -104,4 +104,11 @@ int audit_review_add(store *st, int64_t entry_id, const char *reviewer, const ch
                      const char *approved_by, const char *client, int64_t now, int64_t *id,
                      pk_err *err);
 
+/* The public transparency figures (GET /api/v1/transparency): aggregate counts only, never a
+ * plate, place or person. The month is the calendar month (UTC) holding now: "month" (YYYY-MM),
+ * reads_stored, reads_this_month, hits_this_month, searches_this_month, refused_this_month,
+ * sharing_requests_granted / _refused (all time) and ..._this_month (decided this month).
+ * OUT: *out, a new JSON object (flat: every value a count or the month). */
+int audit_transparency(store *st, int64_t now, json_t **out, pk_err *err);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/pktime.h"
 
@@ -276,5 +277,34 @@ int audit_sample(store *st, int64_t from, int64_t to, int n, uint64_t seed, json
         return rc;
     }
     *out = c.picked;
+    return PK_OK;
+}
+
+/* ---- public transparency figures ---- */
+
+int audit_transparency(store *st, int64_t now, json_t **out, pk_err *err) {
+    *out = NULL;
+    /* The calendar month (UTC) holding now: [first day 00:00, first day of the next month). */
+    time_t secs = (time_t)(now / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    struct tm a = {.tm_year = tm.tm_year, .tm_mon = tm.tm_mon, .tm_mday = 1};
+    struct tm b = {.tm_year = tm.tm_year + (tm.tm_mon == 11), .tm_mon = (tm.tm_mon + 1) % 12,
+                   .tm_mday = 1};
+    int64_t from = (int64_t)timegm(&a) * 1000, to = (int64_t)timegm(&b) * 1000;
+    char month[16];
+    snprintf(month, sizeof month, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+    store_stats s;
+    int rc = store_stats_get(st, from, to, &s, err);
+    if (rc) return rc;
+    *out = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "month", month,
+                     "reads_stored", (json_int_t)s.reads_stored, "reads_this_month",
+                     (json_int_t)s.reads, "hits_this_month", (json_int_t)s.hits,
+                     "searches_this_month", (json_int_t)s.searches, "refused_this_month",
+                     (json_int_t)s.refused, "sharing_requests_granted",
+                     (json_int_t)s.sharing_granted, "sharing_requests_refused",
+                     (json_int_t)s.sharing_refused, "sharing_requests_granted_this_month",
+                     (json_int_t)s.sharing_granted_in, "sharing_requests_refused_this_month",
+                     (json_int_t)s.sharing_refused_in);
     return PK_OK;
 }

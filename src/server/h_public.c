@@ -156,52 +156,15 @@ static int policy(server_req *r) {
     return 0;
 }
 
-typedef struct tally {
-    int64_t searches, refused, logins_failed;
-} tally;
-
-static int tally_entry(void *ctx, const audit_record *rec) {
-    tally *t = ctx;
-    if (!rec->action || !rec->outcome) return 0;
-    if (!strcmp(rec->outcome, "refused")) t->refused++;
-    else if (!strcmp(rec->action, "search") && !strcmp(rec->outcome, "ok")) t->searches++;
-    else if (!strcmp(rec->action, "login.failed")) t->logins_failed++;
-    return 0;
-}
-
-static int count_request(void *ctx, const records_request *req) {
-    (void)req;
-    (*(int64_t *)ctx)++;
-    return 0;
-}
-
-/* Aggregate figures only: never a plate, a place or a person. The month's figures come from
- * the access log (searches, refusals) and the sharing requests on file. */
+/* Aggregate figures only: never a plate, a place or a person (audit_transparency counts them in
+ * the store, one indexed count per figure). */
 static int transparency(server_req *r) {
-    int64_t now = pk_now_ms();
-    char month[PK_TIME_STR_MAX];
-    pk_time_format(now, month);
-    month[7] = '\0';
-    char first[PK_TIME_STR_MAX + 8];
-    snprintf(first, sizeof first, "%s-01", month);
-    int64_t from = 0;
-    pk_time_parse(first, &from, NULL);
-    audit_filter f;
-    audit_filter_init(&f);
-    f.from = from;
-    tally t = {0};
-    audit_log_each(r->st, &f, tally_entry, &t, NULL);
-    int64_t granted = 0, fulfilled = 0, denied = 0;
-    records_requests_each(r->st, "approved", count_request, &granted, NULL);
-    records_requests_each(r->st, "fulfilled", count_request, &fulfilled, NULL);
-    records_requests_each(r->st, "denied", count_request, &denied, NULL);
-    int64_t retention = records_retention_get(r->st);
-    json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "month", month, "reads_stored",
-                          (json_int_t)store_reads_count(r->st), "searches_this_month",
-                          (json_int_t)t.searches, "refused_this_month", (json_int_t)t.refused,
-                          "sharing_requests_granted", (json_int_t)(granted + fulfilled),
-                          "sharing_requests_refused", (json_int_t)denied, "retention_days",
-                          (json_int_t)retention);
+    json_t *o = NULL;
+    pk_err err;
+    pk_err_clear(&err);
+    int rc = audit_transparency(r->st, pk_clock_now(&r->srv->clock), &o, &err);
+    if (rc) return server__reply_pkerr(r, rc, &err);
+    json_object_set_new(o, "retention_days", json_integer(records_retention_get(r->st)));
     return server__reply_json(r, 200, o);
 }
 

@@ -75,5 +75,6 @@ int64_t store_setting_int(store *st, const char *key, int64_t dflt);
 #include "store/store_hotlist.h"
 #include "store/store_records.h"
 #include "store/store_images.h"
+#include "store/store_stats.h"
 
 #endif
