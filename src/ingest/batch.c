@@ -137,7 +137,12 @@ int ingest__commit(ingest *in, ingest__batch *b, ingest_result *res, int keep_re
     size_t *from = n_ok ? pk_xmalloc(n_ok * sizeof *from) : NULL;
     int rc = PK_OK;
 
-    /* images first, each fsynced into place before the transaction that refers to them */
+    /* Images are fsynced into place inside the write transaction, before the reads that refer
+     * to them. The purge's image sweep checks references and deletes unreferenced files under
+     * the same write lock, so a file this batch reuses (same bytes as a read being purged)
+     * cannot vanish between its write and this batch's commit. */
+    if (n_ok) rc = store_begin(in->st, err);
+    int began = n_ok && !rc;
     for (size_t i = 0; i < b->n && !rc; i++) {
         ingest__item *it = &b->items[i];
         if (it->rejected) continue;
@@ -146,7 +151,7 @@ int ingest__commit(ingest *in, ingest__batch *b, ingest_result *res, int keep_re
         if (!rc && it->scene_jpeg)
             rc = store_image_put(in->st, it->scene_jpeg, it->scene_len, it->read.scene_image, err);
     }
-    if (!rc && n_ok) rc = store_begin(in->st, err);
+    if (rc && began) store_rollback(in->st);
     if (!rc && n_ok) {
         size_t k = 0;
         for (size_t i = 0; i < b->n && !rc; i++) {
