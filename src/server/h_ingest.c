@@ -8,6 +8,9 @@
  * commit the new plates join the search dictionary and the alerts go to the live stream. */
 #include "server/server_int.h"
 
+#include "audit/audit.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +97,34 @@ static int reads_ingest(server_req *r) {
                                                   (json_int_t)res.rejects[i].index, "field",
                                                   res.rejects[i].field, "reason",
                                                   res.rejects[i].reason));
+    /* The answer's alerts are hits (read data): one access-log entry names them and their count
+     * before they go out (rule 2). Without that entry they stay out of the answer; the reads are
+     * stored either way and the alerts still reach the live stream. */
+    if (slot->alerts && json_array_size(slot->alerts)) {
+        json_t *ids = json_array();
+        size_t i;
+        json_t *a;
+        json_array_foreach(slot->alerts, i, a) json_array_append(ids, json_object_get(a, "id"));
+        json_t *q = json_pack("{s:s, s:o}", "resource", "ingest.alerts", "alerts", ids);
+        char *qt = json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(q);
+        audit_entry e = {.username = r->auth == SERVER_AUTH_UNIT ? r->unit : r->user.username,
+                         .agency = r->auth == SERVER_AUTH_UNIT ? NULL : r->user.agency,
+                         .action = "ingest.alerts",
+                         .query = qt,
+                         .result_count = (int64_t)json_array_size(slot->alerts),
+                         .client = r->client,
+                         .outcome = "ok"};
+        pk_err lerr;
+        pk_err_clear(&lerr);
+        if (audit_append(r->st, &e, NULL, &lerr)) {
+            fprintf(stderr, "platekeeper serve: access log: %s (alerts left out of the answer)\n",
+                    lerr.msg);
+            json_decref(slot->alerts);
+            slot->alerts = NULL;
+        }
+        free(qt);
+    }
     json_t *o = json_pack("{s:I, s:I, s:I, s:o, s:o}", "accepted", (json_int_t)res.accepted,
                           "duplicates", (json_int_t)res.duplicates, "ignored",
                           (json_int_t)res.ignored, "rejected", rejected, "alerts",
