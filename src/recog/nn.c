@@ -97,16 +97,49 @@ static void im2col(const recog__layer *L, const float *in, int h, int w, int oh,
     }
 }
 
+/* Direct convolution for a one-channel input (the detector's first layer): im2col plus a GEMM
+ * with K = kh*kw costs more in copying than in arithmetic there. Same sums as the GEMM path up
+ * to rounding order. */
+static void conv1_direct(const recog__layer *L, const float *in, int h, int w, float *out, int oh,
+                         int ow) {
+    size_t n = (size_t)oh * ow;
+    memset(out, 0, sizeof(float) * n * (size_t)L->cout);
+    float *row = pk_xmalloc(sizeof(float) * (size_t)ow);
+    for (int oy = 0; oy < oh; oy++)
+        for (int ky = 0; ky < L->kh; ky++) {
+            int iy = oy * L->sh - L->ph + ky * L->dh;
+            if (iy < 0 || iy >= h) continue;
+            const float *s = in + (size_t)iy * w;
+            for (int kx = 0; kx < L->kw; kx++) {
+                int x0 = -L->pw + kx * L->dw;
+                for (int ox = 0; ox < ow; ox++) {
+                    int ix = ox * L->sw + x0;
+                    row[ox] = (ix >= 0 && ix < w) ? s[ix] : 0.0f;
+                }
+                for (int co = 0; co < L->cout; co++) {
+                    float wt = L->w[((size_t)co * L->kh + ky) * L->kw + kx];
+                    float *o = out + (size_t)co * n + (size_t)oy * ow;
+                    for (int ox = 0; ox < ow; ox++) o[ox] += wt * row[ox];
+                }
+            }
+        }
+    free(row);
+}
+
 static void conv(const recog__layer *L, const float *in, int h, int w, float *out, int oh, int ow,
                  float *col) {
     size_t n = (size_t)oh * ow;
     int K = L->cin * L->kh * L->kw;
     const float *B = in;
-    if (!(L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0)) {
-        im2col(L, in, h, w, oh, ow, col);
-        B = col;
+    if (L->cin == 1) {
+        conv1_direct(L, in, h, w, out, oh, ow);
+    } else {
+        if (!(L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0)) {
+            im2col(L, in, h, w, oh, ow, col);
+            B = col;
+        }
+        gemm(L->cout, (int)n, K, L->w, B, out);
     }
-    gemm(L->cout, (int)n, K, L->w, B, out);
     for (int co = 0; co < L->cout; co++) {
         float b = L->b[co], *o = out + (size_t)co * n;
         if (L->relu)
