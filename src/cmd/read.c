@@ -38,7 +38,7 @@ static void usage_text(FILE *f) {
         "  --every N      for video, read every Nth frame (default 10)\n"
         "  --max-pixels N refuse images larger than N pixels (default %d)\n"
         "  --threshold T  detector score needed, 0-1 (default: the model's)\n"
-        "  --det-size N   long side in pixels the scene is scaled to for detection (default 512)\n"
+        "  --det-size N   long side in pixels the scene is scaled to for detection (default 768)\n"
         "  --crop         each image is one plate already cut out: read it, skip detection\n"
         "  --timings      print the model load time on stderr (model_load_ms=N)\n",
         RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF);

@@ -13,7 +13,7 @@
 
 #include "recog/recog_int.h"
 
-#define DET_LONG_SIDE 512
+#define DET_LONG_SIDE 768
 #define NMS_IOU       0.3f
 
 static float sigmoid(float x) {

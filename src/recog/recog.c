@@ -13,8 +13,8 @@
 
 /* Box calibration (recog_int.h), measured as the median ratio of detected to labelled plate
  * boxes on the development scenes (see MODEL_CARD.md): US plates 2:1, EU plates ~4.7:1. */
-static const recog__box_cal cal_us = {0.81f, 0.90f, -0.08f};
-static const recog__box_cal cal_eu = {0.80f, 0.66f, 0.0f};
+static const recog__box_cal cal_us = {0.79f, 0.89f, -0.09f};
+static const recog__box_cal cal_eu = {0.79f, 0.65f, 0.0f};
 
 struct recog {
     recog__net det;   /* detector.pkm */

@@ -6,7 +6,7 @@
  * of the plate in the image and up to RECOG_MAX_TOPN alternative readings, using our own models
  * (models/detector.pkm and reader.pkm, trained by tools/train/) and our own inference code (nn.c).
  *
- * How: the grey image is scaled so its long side is 512 px and a small fully-convolutional
+ * How: the grey image is scaled so its long side is 768 px and a small fully-convolutional
  * detector marks plate centres and boxes on a 16-px grid; each box is cut out of the full-size
  * image, resampled to 32x128 and read whole by a CTC reader (no per-character segmentation).
  *
@@ -70,7 +70,7 @@ typedef struct recog_params {
     recog_country country; /* which reader to use (EU falls back to the US one if absent) */
     float det_threshold;   /* detector score needed, 0..1; 0 means the model's default */
     int max_plates;        /* most plates reported per image; 0 means 16 */
-    int det_size;          /* long side of the detector's scaled image, 0 means 512 */
+    int det_size;          /* long side of the detector's scaled image, 0 means 768 */
     float min_confidence;  /* readings below this (0..100) are not reported; default 75 */
     int min_chars;         /* readings shorter than this are not reported; default 4 */
 } recog_params;

@@ -98,7 +98,7 @@ typedef struct recog__box_cal {
     float w, h, dy;
 } recog__box_cal;
 
-/* Runs the detector on img scaled to long_side (0: the default 512), boxes calibrated by cal.
+/* Runs the detector on img scaled to long_side (0: the default 768), boxes calibrated by cal.
  * OUT: boxes (at most max), *n. Returns 0 or a PK_E* code. */
 int recog__detect(const recog__net *det, const recog_image *img, int long_side,
                   const recog__box_cal *cal, float threshold, recog__box *boxes, int max, int *n,
