@@ -26,22 +26,22 @@ typedef struct read_ctx {
 } read_ctx;
 
 static void usage_text(FILE *f) {
-    fprintf(
-        f,
-        "usage: platekeeper read [-j] [-n TOPN] [-c us|eu] [--models DIR] [--every N]\n"
-        "                        [--max-pixels N] [--threshold T] IMAGE|VIDEO...\n"
-        "  -j             print OpenALPR-compatible JSON, one object per image or frame\n"
-        "  -n TOPN        alternative readings per plate (1-%d, default 10)\n"
-        "  -c us|eu       plate conventions (default us)\n"
-        "  --models DIR   model directory (default $PLATEKEEPER_MODELS, ./models, or the\n"
-        "                 models/ beside the binary's build directory)\n"
-        "  --every N      for video, read every Nth frame (default 10)\n"
-        "  --max-pixels N refuse images larger than N pixels (default %d)\n"
-        "  --threshold T  detector score needed, 0-1 (default: the model's)\n"
-        "  --det-size N   long side in pixels the scene is scaled to for detection (default 768)\n"
-        "  --crop         each image is one plate already cut out: read it, skip detection\n"
-        "  --timings      print the model load time on stderr (model_load_ms=N)\n",
-        RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF);
+    fprintf(f,
+            "usage: platekeeper read [-j] [-n TOPN] [-c us|eu] [--models DIR] [--every N]\n"
+            "                        [--max-pixels N] [--threshold T] IMAGE|VIDEO...\n"
+            "  -j             print OpenALPR-compatible JSON, one object per image or frame\n"
+            "  -n TOPN        alternative readings per plate (1-%d, default 10)\n"
+            "  -c us|eu       plate conventions (default us)\n"
+            "  --models DIR   model directory (default $PLATEKEEPER_MODELS, ./models, or the\n"
+            "                 models/ beside the binary's build directory)\n"
+            "  --every N      for video, read every Nth frame (default 10)\n"
+            "  --max-pixels N refuse images larger than N pixels (default %d)\n"
+            "  --threshold T  detector score needed, 0-1 (default: the model's)\n"
+            "  --det-size N   long side in pixels the scene is scaled to for detection\n"
+            "                 (default 768 for us, 512 for eu)\n"
+            "  --crop         each image is one plate already cut out: read it, skip detection\n"
+            "  --timings      print the model load time on stderr (model_load_ms=N)\n",
+            RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF);
 }
 
 static int is_dir(const char *p) {

@@ -70,7 +70,7 @@ typedef struct recog_params {
     recog_country country; /* which reader to use (EU falls back to the US one if absent) */
     float det_threshold;   /* detector score needed, 0..1; 0 means the model's default */
     int max_plates;        /* most plates reported per image; 0 means 16 */
-    int det_size;          /* long side of the detector's scaled image, 0 means 768 */
+    int det_size;          /* long side of the detector's scaled image, 0: 768 (US), 512 (EU) */
     float min_confidence;  /* readings below this (0..100) are not reported; default 75 */
     int min_chars;         /* readings shorter than this are not reported; default 4 */
 } recog_params;
