@@ -1,6 +1,6 @@
 /* libFuzzer target: the model-file parser on any bytes; a parsed net is also run once on a
  * small input to check that the checked shapes hold.
- * Build: make fuzz-recog; run: mkdir -p /tmp/mc && cp models/*.pkm /tmp/mc &&
+ * Build: make fuzz-recog; run: mkdir -p /tmp/mc && cp models/detector.pkm models/reader.pkm /tmp/mc &&
  * build/fuzz/fuzz_model -max_total_time=60 /tmp/mc (libFuzzer writes new inputs into the corpus) */
 #include <stddef.h>
 #include <stdint.h>
