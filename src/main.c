@@ -49,6 +49,7 @@ int main(int argc, char **argv) {
     if (!strcmp(name, "--version")) return cmd_version(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(name, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "platekeeper: unknown command '%s' (see 'platekeeper help')\n", name);
+    fprintf(stderr, "platekeeper: unknown command '%.64s%s' (see 'platekeeper help')\n", name,
+            strlen(name) > 64 ? "..." : "");
     return CMD_USAGE;
 }

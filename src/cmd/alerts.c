@@ -1,5 +1,6 @@
 /* platekeeper alerts: list hotlist alerts (through the access gate) and record their CLETS
  * verification. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,9 @@ static const char usage[] =
 
 static int parse_id(const char *s, int64_t *out) {
     char *end;
+    errno = 0; /* a number past the range would otherwise pass, clamped */
     long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v <= 0) return -1;
+    if (!*s || *end || v <= 0 || errno == ERANGE) return -1;
     *out = v;
     return 0;
 }

@@ -3,6 +3,7 @@
 #include "cmd/cmd.h"
 #include "records/records.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -39,8 +40,9 @@ static int parse_time(const char *opt, const char *s, int end_of_day, int64_t *o
 
 static int parse_int(const char *opt, const char *s, int64_t min, int64_t max, int64_t *out) {
     char *end;
+    errno = 0; /* a number past the range would otherwise pass, clamped */
     long long v = strtoll(s, &end, 10);
-    if (end == s || *end || v < min || v > max)
+    if (end == s || *end || v < min || v > max || errno == ERANGE)
         return cmd_usage("audit", "%s: a whole number from %lld to %lld", opt, (long long)min,
                          (long long)max);
     *out = v;

@@ -73,8 +73,8 @@ int cmd_usage(const char *cmd, const char *fmt, ...) {
 }
 
 int cmd_version(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
+    if (argc > 1)
+        return cmd_usage("version", "unexpected argument '%.64s' (version takes none)", argv[1]);
     printf("platekeeper %s\n", PK_VERSION);
     return CMD_OK;
 }
