@@ -99,7 +99,7 @@ void server__hotlist_free(server *s) {
 
 /* ---- routes ---- */
 
-static int alerts_list(server_req *r) {
+static int alerts_list_do(server_req *r) {
     static const char *const allowed[] = {"status", "hotlist", "limit", "before", "since",
                                           "until", "purpose", "case", NULL};
     if (server__query_only(r, allowed)) return 0;
@@ -202,7 +202,7 @@ static void stream_end(void *ctx) {
     free(c);
 }
 
-static int alerts_stream(server_req *r) {
+static int alerts_stream_do(server_req *r) {
     static const char *const allowed[] = {"purpose", "case", NULL};
     if (server__query_only(r, allowed)) return 0;
     access_grant *g;
@@ -228,6 +228,13 @@ static int alerts_stream(server_req *r) {
         return server__reply_pkerr(r, rc, &err);
     }
     return server__sse_start(r, "alerts", stream_filter, c, stream_end);
+}
+
+static int alerts_list(server_req *r) {
+    return server__data_route(r, ACCESS_ALERTS_VIEW, alerts_list_do);
+}
+static int alerts_stream(server_req *r) {
+    return server__data_route(r, ACCESS_ALERTS_VIEW, alerts_stream_do);
 }
 
 static int alert_id(server_req *r, int64_t *id) { return server__param_id(r, "id", id); }

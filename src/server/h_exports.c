@@ -74,7 +74,7 @@ static int exports_get(server_req *r) {
  * the access-log entry with the number of reads is written before the first byte. The browser's
  * download link states no purpose: it defaults to "investigation" with the export's case;
  * purpose and case query parameters override both. */
-static int exports_package(server_req *r) {
+static int exports_package_do(server_req *r) {
     static const char *const allowed[] = {"purpose", "case", NULL};
     if (server__query_only(r, allowed)) return 0;
     int64_t id;
@@ -98,6 +98,7 @@ static int exports_package(server_req *r) {
         .clock = &r->srv->clock,
     };
     access_grant *g = NULL;
+    r->gated = 1;
     if ((rc = access_grant_open(r->st, &req, q, &g, &err)))
         return server__reply_pkerr(r, rc, &err);
     int fd = open(e.path, O_RDONLY);
@@ -130,6 +131,10 @@ static int exports_package(server_req *r) {
     rc = server__reply_bytes(r, 200, "application/x-tar", buf, off);
     free(buf);
     return rc;
+}
+
+static int exports_package(server_req *r) {
+    return server__data_route(r, ACCESS_RECORDS_EXPORT, exports_package_do);
 }
 
 const server_route server__exports_routes[] = {

@@ -48,7 +48,7 @@ static void put(char **buf, size_t *len, size_t *cap, const char *text) {
     *len += n;
 }
 
-static int reads_search(server_req *r) {
+static int reads_search_do(server_req *r) {
     static const char *const allowed[] = {"plate", "pattern", "fuzzy", "from", "to", "near",
                                           "camera", "limit", "cursor", "purpose", "case", NULL};
     if (server__query_only(r, allowed)) return 0;
@@ -100,6 +100,7 @@ static int reads_search(server_req *r) {
         .clock = &r->srv->clock,
     };
     search_result res = {0};
+    r->gated = 1;
     int rc = search_request(r->srv->index, r->st, &req, &q, &res, &err);
     if (rc == PK_ENOTFOUND) return server__reply_error(r, 400, "invalid", "%s", err.msg);
     if (rc == PK_ELIMIT) return server__reply_error(r, 400, "too_broad", "%s", err.msg);
@@ -136,7 +137,7 @@ static json_t *json_field(const char *text) {
     return v ? v : json_null();
 }
 
-static int read_get(server_req *r) {
+static int read_get_do(server_req *r) {
     static const char *const allowed[] = {"purpose", "case", NULL};
     if (server__query_only(r, allowed)) return 0;
     int64_t id;
@@ -168,7 +169,7 @@ static int read_get(server_req *r) {
     return server__reply_json(r, 200, json_pack("{s:o}", "read", o));
 }
 
-static int read_image(server_req *r) {
+static int read_image_do(server_req *r) {
     static const char *const allowed[] = {"kind", "purpose", "case", NULL};
     if (server__query_only(r, allowed)) return 0;
     int64_t id;
@@ -192,6 +193,18 @@ static int read_image(server_req *r) {
     server__reply_bytes(r, 200, "image/jpeg", data, len);
     free(data);
     return 0;
+}
+
+/* Every answer of these routes is logged: the gate logs what reaches it, and a request refused
+ * before (bad parameters, a bad id) is logged by server__data_route. */
+static int reads_search(server_req *r) {
+    return server__data_route(r, ACCESS_READS_SEARCH, reads_search_do);
+}
+static int read_get(server_req *r) {
+    return server__data_route(r, ACCESS_READS_VIEW, read_get_do);
+}
+static int read_image(server_req *r) {
+    return server__data_route(r, ACCESS_READS_VIEW, read_image_do);
 }
 
 const server_route server__reads_routes[] = {

@@ -75,6 +75,7 @@ int server__reply_error(server_req *r, unsigned status, const char *code, const 
     /* Messages may quote input; keep them printable ASCII so they are always valid JSON text. */
     for (char *p = msg; *p; p++)
         if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) *p = '?';
+    snprintf(r->reply_msg, sizeof r->reply_msg, "%s", msg);
     if (status == 401) server__reply_header(r, "WWW-Authenticate", "Bearer realm=\"platekeeper\"");
     server__reply_json(r, status, json_pack("{s:s, s:s}", "error", code, "message", msg));
     return 0;

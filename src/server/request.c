@@ -4,6 +4,7 @@
 #include "server/server_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -104,6 +105,7 @@ int server__grant_open(server_req *r, access_action action, json_t *body, const 
     if (case_no && !*case_no) case_no = NULL;
     /* An over-long purpose or case is refused by the gate like any other bad one, so the
      * refusal is in the access log (issue 3 item 6); the gate logs only a bounded prefix. */
+    r->gated = 1;
     access_request req = {
         .user = &r->user,
         .action = action,
@@ -133,4 +135,56 @@ void server__audit(server_req *r, const char *action, const char *outcome, const
     pk_err_clear(&err);
     if (audit_append(r->st, &e, NULL, &err))
         fprintf(stderr, "platekeeper serve: access log: %s\n", err.msg);
+}
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value) {
+    (void)kind;
+    json_t *o = cls;
+    if (json_object_size(o) >= 32) return MHD_NO;
+    char k[72], v[72];
+    /* bounded: a refused request must not grow the log by its own size */
+    snprintf(k, sizeof k, "%.64s", key ? key : "");
+    snprintf(v, sizeof v, "%.64s%s", value ? value : "", value && strlen(value) > 64 ? "..." : "");
+    json_t *s = json_string(v);
+    if (!s) s = json_string("(not UTF-8)");
+    json_object_set_new(o, k, s);
+    return MHD_YES;
+}
+
+int server__data_refused(server_req *r, access_action action) {
+    json_t *q = json_object();
+    json_object_set_new(q, "path", json_string(r->url));
+    json_t *args = json_object();
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_arg, args);
+    json_object_set_new(q, "params", args);
+    char *text = json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(q);
+    const char *purpose = json_string_value(json_object_get(args, "purpose"));
+    const char *case_no = json_string_value(json_object_get(args, "case"));
+    audit_entry e = {
+        .username = r->user.username,
+        .agency = r->user.agency,
+        .action = access_action_name(action),
+        .query = text,
+        .purpose = purpose && *purpose ? purpose : NULL,
+        .case_no = case_no && *case_no ? case_no : NULL,
+        .result_count = -1,
+        .client = r->client,
+        .outcome = "refused",
+        .detail = r->reply_msg[0] ? r->reply_msg : "bad request",
+    };
+    pk_err err;
+    pk_err_clear(&err);
+    if (audit_append(r->st, &e, NULL, &err))
+        fprintf(stderr, "platekeeper serve: access log: %s\n", err.msg);
+    free(text);
+    return 0;
+}
+
+int server__data_route(server_req *r, access_action action, server__handler fn) {
+    int rc = fn(r);
+    if (r->replied && !r->gated && r->status >= 400 && r->status < 500)
+        server__data_refused(r, action);
+    return rc;
 }

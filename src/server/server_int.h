@@ -138,6 +138,8 @@ struct server_req {
     char client[64];              /* client IP address */
     int replied;                  /* a response was queued */
     int status;                   /* status of the queued response (for the log) */
+    int gated;                    /* the handler reached the access gate (which logs itself) */
+    char reply_msg[256];          /* the message of the queued error answer, "" otherwise */
     struct {
         char name[32];
         char value[512];
@@ -227,6 +229,14 @@ const char *server__header(server_req *r, const char *name);
  * query_json describes the query for a refusal's log entry (may be NULL). OUT: *g. */
 int server__grant_open(server_req *r, access_action action, json_t *body, const char *query_json,
                        access_grant **g);
+
+/* A data route answered a bad request (400/404) before the gate saw it: writes the "refused"
+ * entry the gate would have written (action, every query parameter, the answer's message), so
+ * every refused data access is in the log (issue 3 item 6). Returns 0 for `return`. */
+int server__data_refused(server_req *r, access_action action);
+/* Runs a data route's handler; when it answered 4xx before reaching the gate (r->gated unset),
+ * writes that refusal with server__data_refused. */
+int server__data_route(server_req *r, access_action action, server__handler fn);
 
 /* Appends an access-log entry as the caller (action, outcome, detail); best effort, failures
  * go to stderr. */

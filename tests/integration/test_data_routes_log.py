@@ -100,6 +100,28 @@ def main(t):
         one_entry(t, srv, lapsed, "GET", "/api/v1/alerts?" + AV, None, 403, "refused",
                   "alerts without current training")
 
+        # bad requests refused before the gate are logged too
+        for who, path, status, name in (
+                (inv, "/api/v1/reads?plate=7HIT001&pattern=7HIT*&" + INV, 400,
+                 "search with plate and pattern"),
+                (inv, "/api/v1/reads?plate=7HIT001&limit=abc&" + INV, 400,
+                 "search with a garbage limit"),
+                (inv, "/api/v1/reads?plate=7HIT001&near=1,2&" + INV, 400,
+                 "search with a bad area"),
+                (inv, "/api/v1/reads?plate=7HIT001&colour=red&" + INV, 400,
+                 "search with an unknown parameter"),
+                (inv, "/api/v1/reads/abc?" + INV, 404, "one read with a bad id"),
+                (inv, "/api/v1/reads/%d?colour=red&%s" % (hit, INV), 400,
+                 "one read with an unknown parameter"),
+                (inv, "/api/v1/reads/%d/image?kind=thumb&%s" % (hit, INV), 400,
+                 "an image of an unknown kind"),
+                (op, "/api/v1/alerts?limit=abc&" + AV, 400, "alerts with a garbage limit"),
+                (op, "/api/v1/alerts?status=nonsense&" + AV, 400, "alerts with a bad status"),
+                (op, "/api/v1/alerts/stream?colour=red&" + AV, 400,
+                 "alert stream with an unknown parameter"),
+                (inv, "/api/v1/exports/424242/package", 404, "package of no export")):
+            resp = one_entry(t, srv, who, "GET", path, None, status, "refused", name)
+
         # an export package: a hold on the hit, approved, exported
         st, h, _ = inv.call("POST", "/api/v1/holds", {"case": "C-9", "reason": "theft",
                                                       "contact": "det. ivy", "read_ids": [hit]})
