@@ -117,7 +117,11 @@ static int list_import(server_req *r) {
     }
     if (!r->body_len) return server__reply_error(r, 400, "invalid", "body: the file is empty");
     char path[4200];
-    snprintf(path, sizeof path, "%s/.hotlist-upload-XXXXXX", r->srv->data_dir);
+    /* mkstemp replaces the template's last six characters with a unique suffix */
+    int n = snprintf(path, sizeof path, "%s/.hotlist-upload-%6s", r->srv->data_dir, "");
+    if (n < 6 || (size_t)n >= sizeof path)
+        return server__reply_error(r, 500, "io_error", "data directory path too long");
+    memset(path + n - 6, 'X', 6);
     int fd = mkstemp(path);
     if (fd < 0) return server__reply_error(r, 500, "io_error", "cannot store the upload");
     size_t off = 0;
