@@ -116,7 +116,7 @@ int cmd_alerts(int argc, char **argv) {
                            strcmp(outcome, "confirmed") ? " (not actionable)" : " (actionable)"),
                     CMD_OK);
     } else if (ack) {
-        rc = hotlist_alert_ack(st, ack, &u, &err) ? cmd_fail("alerts", &err)
+        rc = hotlist_alert_ack(st, ack, &u, "cli", &err) ? cmd_fail("alerts", &err)
                                                   : (printf("alert %lld acknowledged\n",
                                                             (long long)ack), CMD_OK);
     } else {

@@ -410,6 +410,26 @@ static int may_handle_alerts(const access_user *u, pk_err *err) {
     return PK_OK;
 }
 
+/* visible_alert's answer for an action on an alert: a hidden (covert, not the user's) or absent
+ * alert is refused with a "refused" access-log entry (issue 3 item 6), and stays PK_ENOTFOUND so
+ * that ids cannot be probed. */
+static int handle_visible(store *st, int64_t id, const access_user *u, const char *action,
+                          const char *client, pk_err *err) {
+    one_alert o;
+    int rc = visible_alert(st, id, u, &o, err);
+    if (rc != PK_ENOTFOUND) return rc;
+    char q[64];
+    snprintf(q, sizeof q, "{\"alert\":%lld}", (long long)id);
+    pk_err lerr;
+    pk_err_clear(&lerr);
+    int lrc = hotlist__audit(st, u, action, q, "refused", err->msg, client, &lerr);
+    if (lrc) {
+        *err = lerr;
+        return lrc;
+    }
+    return rc;
+}
+
 int hotlist_alert_verify(store *st, int64_t alert_id, const char *outcome, const char *note,
                          const access_user *user, const char *client, pk_err *err) {
     int rc = may_handle_alerts(user, err);
@@ -422,8 +442,7 @@ int hotlist_alert_verify(store *st, int64_t alert_id, const char *outcome, const
                           outcome);
     if (note && strlen(note) >= STORE_HL_TEXT_MAX * 2)
         return pk_err_set(err, PK_EINVAL, "note: longer than %d bytes", STORE_HL_TEXT_MAX * 2 - 1);
-    one_alert o;
-    if ((rc = visible_alert(st, alert_id, user, &o, err))) return rc;
+    if ((rc = handle_visible(st, alert_id, user, "alert.verify", client, err))) return rc;
     if ((rc = store_begin(st, err))) return rc;
     rc = store_alert_verify(st, alert_id, outcome, note, user->username, pk_now_ms(), err);
     if (!rc) {
@@ -437,11 +456,11 @@ int hotlist_alert_verify(store *st, int64_t alert_id, const char *outcome, const
     return hotlist__tx_end(st, rc, err);
 }
 
-int hotlist_alert_ack(store *st, int64_t alert_id, const access_user *user, pk_err *err) {
+int hotlist_alert_ack(store *st, int64_t alert_id, const access_user *user, const char *client,
+                      pk_err *err) {
     int rc = may_handle_alerts(user, err);
     if (rc) return rc;
-    one_alert o;
-    if ((rc = visible_alert(st, alert_id, user, &o, err))) return rc;
+    if ((rc = handle_visible(st, alert_id, user, "alert.ack", client, err))) return rc;
     return store_alert_ack(st, alert_id, user->username, pk_now_ms(), err);
 }
 

@@ -291,8 +291,11 @@ int hotlist_outcome_valid(const char *outcome);
  * ("alert.verify"). */
 int hotlist_alert_verify(store *st, int64_t alert_id, const char *outcome, const char *note,
                          const access_user *user, const char *client, pk_err *err);
-/* Records that the user saw the alert (the first acknowledgement counts). */
-int hotlist_alert_ack(store *st, int64_t alert_id, const access_user *user, pk_err *err);
+/* Records that the user saw the alert (the first acknowledgement counts).
+ * Both: an alert the user may not see (covert, not theirs) answers PK_ENOTFOUND like an absent
+ * one, and the attempt is logged as "refused" (client: "cli" or an address). */
+int hotlist_alert_ack(store *st, int64_t alert_id, const access_user *user, const char *client,
+                      pk_err *err);
 /* Deletes alerts past their list's hit retention (logged with the count). OUT: *n. */
 int hotlist_alerts_purge(store *st, int64_t now, int64_t *n, pk_err *err);
 

@@ -267,7 +267,7 @@ static int alerts_ack(server_req *r) {
     if (alert_id(r, &id)) return 0;
     pk_err err;
     pk_err_clear(&err);
-    int rc = hotlist_alert_ack(r->st, id, &r->user, &err);
+    int rc = hotlist_alert_ack(r->st, id, &r->user, r->client, &err);
     if (rc) return server__reply_pkerr(r, rc, &err);
     return server__reply_json(r, 200, json_pack("{sI sb}", "id", (json_int_t)id, "acknowledged",
                                                 1));

@@ -583,9 +583,9 @@ static void test_retention_and_ack(void **state) {
         assert_int_equal(store_alert_add(st, &a, &err), PK_OK);
         ids[i] = a.id;
     }
-    assert_int_equal(hotlist_alert_ack(st, ids[1], &op, &err), PK_OK);
-    assert_int_equal(hotlist_alert_ack(st, ids[1], &op2, &err), PK_OK);
-    assert_int_equal(hotlist_alert_ack(st, 999, &op, &err), PK_ENOTFOUND);
+    assert_int_equal(hotlist_alert_ack(st, ids[1], &op, "cli", &err), PK_OK);
+    assert_int_equal(hotlist_alert_ack(st, ids[1], &op2, "cli", &err), PK_OK);
+    assert_int_equal(hotlist_alert_ack(st, 999, &op, "cli", &err), PK_ENOTFOUND);
     int64_t n = -1;
     assert_int_equal(hotlist_alerts_purge(st, now, &n, &err), PK_OK);
     assert_int_equal(n, 1);
