@@ -469,7 +469,9 @@ static void test_alerts_flow(void **state) {
                      PK_ECONFLICT);
     assert_int_equal(hotlist_alert_verify(st, id_covert, "confirmed", "", &inv, "cli", &err),
                      PK_OK);
-    assert_int_equal(audit_count(st, "alert.verify", NULL), 2);
+    assert_int_equal(audit_count(st, "alert.verify", "ok"), 2);
+    /* the operator's try on the covert alert is logged as refused */
+    assert_int_equal(audit_count(st, "alert.verify", "refused"), 1);
     req.user = &inv;
     assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_OK);
     hotlist_alert_query q;
