@@ -2,6 +2,7 @@
  * its role matrix (every refusal writes exactly one entry), account status, inactivity,
  * sessions, unit keys, purposes and settings. */
 #include "testutil.h"
+#include "tu_audit.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -21,40 +22,6 @@ static int64_t fake_now(void *ctx) {
     return ((fake_clock *)ctx)->now;
 }
 
-static int64_t log_count(store *st) {
-    audit_verify_result r;
-    pk_err err;
-    assert_int_equal(audit_verify(st, &r, &err), PK_OK);
-    assert_true(r.intact);
-    return r.checked;
-}
-
-/* The newest entry's field as text ("" when NULL). */
-typedef struct last_ctx {
-    char action[64], outcome[32], detail[256], username[64], purpose[32], case_no[80];
-    int64_t count;
-} last_ctx;
-static int last_cb(void *ctx, const audit_record *r) {
-    last_ctx *l = ctx;
-    snprintf(l->action, sizeof l->action, "%s", r->action ? r->action : "");
-    snprintf(l->outcome, sizeof l->outcome, "%s", r->outcome ? r->outcome : "");
-    snprintf(l->detail, sizeof l->detail, "%s", r->detail ? r->detail : "");
-    snprintf(l->username, sizeof l->username, "%s", r->username ? r->username : "");
-    snprintf(l->purpose, sizeof l->purpose, "%s", r->purpose ? r->purpose : "");
-    snprintf(l->case_no, sizeof l->case_no, "%s", r->case_no ? r->case_no : "");
-    l->count = r->result_count;
-    return 1;
-}
-static last_ctx last_entry(store *st) {
-    last_ctx l;
-    memset(&l, 0, sizeof l);
-    audit_filter f;
-    audit_filter_init(&f);
-    f.newest_first = 1;
-    f.limit = 1;
-    audit_log_each(st, &f, last_cb, &l, NULL);
-    return l;
-}
 
 static access_user mkuser(const char *name, access_role role) {
     access_user u;
@@ -89,24 +56,24 @@ static void test_grant_without_user(void **state) {
     access_grant *g;
     /* no user, a forged user (id of alice, another name), an unknown action: each one entry */
     access_request req = {.user = NULL, .action = ACCESS_READS_SEARCH, .purpose = "audit"};
-    int64_t before = log_count(st);
+    int64_t before = tu_log_count(st);
     assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_EAUTH);
-    assert_int_equal(log_count(st), before + 1);
+    assert_int_equal(tu_log_count(st), before + 1);
     access_user forged = me;
     snprintf(forged.username, sizeof forged.username, "mallory");
     forged.role = ACCESS_ROLE_ADMIN;
     req.user = &forged;
     assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_EAUTH);
-    assert_int_equal(log_count(st), before + 2);
+    assert_int_equal(tu_log_count(st), before + 2);
     /* a role raised in the caller's copy does not count: the stored role decides */
     me.role = ACCESS_ROLE_ADMIN;
     req.user = &me;
     req.action = ACCESS_RECORDS_SHARE;
     assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_EDENIED);
-    assert_int_equal(log_count(st), before + 3);
+    assert_int_equal(tu_log_count(st), before + 3);
     req.action = (access_action)99;
     assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_EINVAL);
-    assert_int_equal(log_count(st), before + 4);
+    assert_int_equal(tu_log_count(st), before + 4);
     tu_store_free(st, dir);
 }
 
@@ -175,8 +142,8 @@ static void test_user_add_and_secrets(void **state) {
     assert_int_equal(access_user_add(st, &bad, "tooshort", "root", &id, &err), PK_EINVAL);
     assert_int_equal(access_user_get(st, "carol", &u, &err), PK_ENOTFOUND);
     /* one entry: the successful add */
-    assert_int_equal(log_count(st), 1);
-    last_ctx l = last_entry(st);
+    assert_int_equal(tu_log_count(st), 1);
+    tu_log_entry l = tu_log_newest(st);
     assert_string_equal(l.action, "user.add");
     assert_string_equal(l.username, "root");
 
@@ -212,14 +179,14 @@ static void test_login_and_lockout(void **state) {
     assert_int_equal(access_login_at(st, "alice", PW, "10.0.0.1", &clock, &me, &err), PK_OK);
     assert_string_equal(me.username, "alice");
     assert_int_equal(me.role, ACCESS_ROLE_INVESTIGATOR);
-    assert_string_equal(last_entry(st).action, "login");
+    assert_string_equal(tu_log_newest(st).action, "login");
 
-    int64_t before = log_count(st);
+    int64_t before = tu_log_count(st);
     assert_int_equal(access_login_at(st, "nobody", PW, "10.0.0.1", &clock, &me, &err), PK_EAUTH);
-    last_ctx l = last_entry(st);
+    tu_log_entry l = tu_log_newest(st);
     assert_string_equal(l.action, "login.failed");
     assert_string_equal(l.username, "nobody");
-    assert_int_equal(log_count(st), before + 1);
+    assert_int_equal(tu_log_count(st), before + 1);
 
     /* four wrong, one right: the counter resets */
     for (int i = 0; i < 4; i++)
@@ -231,7 +198,7 @@ static void test_login_and_lockout(void **state) {
     assert_non_null(strstr(err.msg, "locked"));
     assert_int_equal(access_login_at(st, "alice", PW, "h", &clock, &me, &err), PK_EDENIED);
     assert_non_null(strstr(err.msg, "locked"));
-    l = last_entry(st);
+    l = tu_log_newest(st);
     assert_string_equal(l.action, "login.failed");
     assert_string_equal(l.detail, "account locked");
     fc.now += 9 * 60000;
@@ -264,11 +231,11 @@ static void test_training_gate(void **state) {
     access_request req = {.user = &me, .action = ACCESS_READS_SEARCH, .purpose = "investigation",
                           .case_no = "24-001", .client = "cli"};
     access_grant *g;
-    int64_t before = log_count(st);
+    int64_t before = tu_log_count(st);
     assert_int_equal(access_grant_open(st, &req, "{\"plate\":\"X\"}", &g, &err), PK_ETRAINING);
     assert_null(g);
-    assert_int_equal(log_count(st), before + 1);
-    last_ctx l = last_entry(st);
+    assert_int_equal(tu_log_count(st), before + 1);
+    tu_log_entry l = tu_log_newest(st);
     assert_string_equal(l.outcome, "refused");
     assert_non_null(strstr(l.detail, "training"));
     /* training from three years ago is overdue; the refresher setting decides */
@@ -321,20 +288,20 @@ static void test_role_matrix(void **state) {
             assert_int_equal(access_role_allows(ROLES[r], ACTIONS[a]), ALLOWED[r][a]);
             access_request req = {.user = &me, .action = ACTIONS[a], .purpose = "investigation",
                                   .case_no = "24-17", .client = "10.1.1.1"};
-            int64_t before = log_count(st);
+            int64_t before = tu_log_count(st);
             access_grant *g = NULL;
             int rc = access_grant_open(st, &req, "{\"plate\":\"7ABC123\"}", &g, &err);
             if (ALLOWED[r][a]) {
                 assert_int_equal(rc, PK_OK);
-                assert_int_equal(log_count(st), before); /* opening alone writes nothing */
+                assert_int_equal(tu_log_count(st), before); /* opening alone writes nothing */
                 assert_string_equal(access_grant_purpose(g), "investigation");
                 assert_string_equal(access_grant_case(g), "24-17");
                 assert_ptr_equal(access_grant_store(g), st);
                 assert_string_equal(access_grant_user(g)->username, name);
                 assert_int_equal(access_grant_record(g, "{\"plate\":\"7ABC123\"}", 4, &err), PK_OK);
                 assert_int_equal(access_grant_record(g, "{}", 4, &err), PK_ECONFLICT);
-                assert_int_equal(log_count(st), before + 1);
-                last_ctx l = last_entry(st);
+                assert_int_equal(tu_log_count(st), before + 1);
+                tu_log_entry l = tu_log_newest(st);
                 assert_string_equal(l.outcome, "ok");
                 assert_int_equal(l.count, 4);
                 assert_string_equal(l.action, access_action_name(ACTIONS[a]));
@@ -343,8 +310,8 @@ static void test_role_matrix(void **state) {
             } else {
                 assert_int_equal(rc, PK_EDENIED);
                 assert_null(g);
-                assert_int_equal(log_count(st), before + 1);
-                last_ctx l = last_entry(st);
+                assert_int_equal(tu_log_count(st), before + 1);
+                tu_log_entry l = tu_log_newest(st);
                 assert_string_equal(l.outcome, "refused");
                 assert_string_equal(l.username, name);
                 assert_string_equal(l.purpose, "investigation");
@@ -377,11 +344,11 @@ static void test_purpose_and_case(void **state) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         access_request req = {.user = &me, .action = ACCESS_READS_SEARCH,
                               .purpose = cases[i].purpose, .case_no = cases[i].case_no};
-        int64_t before = log_count(st);
+        int64_t before = tu_log_count(st);
         access_grant *g = NULL;
         int rc = access_grant_open(st, &req, NULL, &g, &err);
         if (rc != cases[i].want) fail_msg("case %zu: got %d want %d (%s)", i, rc, cases[i].want, err.msg);
-        assert_int_equal(log_count(st), before + (rc ? 1 : 0));
+        assert_int_equal(tu_log_count(st), before + (rc ? 1 : 0));
         access_grant_free(g);
     }
     /* the refusal names the configured purposes */
@@ -427,9 +394,9 @@ static void test_status_and_inactivity(void **state) {
     /* a suspended account: no grant (even with a user struct from before), no login, no session */
     access_request req = {.user = &me, .action = ACCESS_READS_SEARCH, .purpose = "missing-person"};
     access_grant *g;
-    int64_t before = log_count(st);
+    int64_t before = tu_log_count(st);
     assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_EDENIED);
-    assert_int_equal(log_count(st), before + 1);
+    assert_int_equal(tu_log_count(st), before + 1);
     assert_int_equal(access_login(st, "alice", PW, "cli", &me, &err), PK_EDENIED);
     access_user who;
     assert_int_equal(access_session_check(st, token, NULL, &who, &err), PK_EAUTH);
@@ -471,7 +438,7 @@ static void test_status_and_inactivity(void **state) {
     assert_int_equal(n, 2); /* alice and dave; bob is separated, carol already suspended */
     assert_int_equal(access_user_info_get(st, "dave", NULL, &info, &err), PK_OK);
     assert_string_equal(info.user.status, "suspended");
-    assert_true(log_count(st) > 0);
+    assert_true(tu_log_count(st) > 0);
     tu_store_free(st, dir);
 }
 
@@ -514,7 +481,7 @@ static void test_sessions(void **state) {
     fc.now = pk_now_ms();
     assert_int_equal(access_session_start(st, &me, "cli", &clock, token, csrf, &exp, &err), PK_OK);
     assert_int_equal(access_session_end(st, token, "cli", &err), PK_OK);
-    assert_string_equal(last_entry(st).action, "logout");
+    assert_string_equal(tu_log_newest(st).action, "logout");
     assert_int_equal(access_session_check(st, token, &clock, &who, &err), PK_EAUTH);
     assert_int_equal(access_session_end(st, token, "cli", &err), PK_EAUTH);
     /* a password change ends the other sessions but keeps the caller's */
@@ -554,7 +521,7 @@ static void test_unit_keys(void **state) {
     assert_int_equal(access_unit_add(st, "car-12", "root", key2, &err), PK_OK);
     assert_int_equal(access_unit_check(st, key2, name, &err), PK_OK);
     assert_int_equal(access_unit_check(st, key, name, &err), PK_EAUTH);
-    assert_string_equal(last_entry(st).action, "unit.add");
+    assert_string_equal(tu_log_newest(st).action, "unit.add");
     tu_store_free(st, dir);
 }
 
@@ -572,7 +539,7 @@ static void test_settings(void **state) {
     assert_int_equal(access_setting_set(st, "audit.work_days", "1-8", "root", "cli", &err), PK_EINVAL);
     assert_int_equal(access_setting_set(st, "audit.work_days", "1-3,6", "root", "cli", &err), PK_OK);
     assert_int_equal(access_setting_set(st, "audit.log_retention_days", "100", "root", "cli", &err), PK_EINVAL);
-    last_ctx l = last_entry(st);
+    tu_log_entry l = tu_log_newest(st);
     assert_string_equal(l.action, "setting.change");
     json_t *j = access_settings_json(st);
     assert_int_equal(json_integer_value(json_object_get(j, "access.inactivity_days")), 60);

@@ -1,6 +1,7 @@
 /* search: the plate index against brute force, every search kind on a known data set,
  * pagination, validation, index sync, and one access-log entry per search. */
 #include "testutil.h"
+#include "tu_audit.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -713,41 +714,6 @@ static void test_json(void **state) {
 
 static const char PW[] = "correct-horse-7-battery";
 
-static int64_t log_count(store *st) {
-    audit_verify_result r;
-    pk_err err;
-    assert_int_equal(audit_verify(st, &r, &err), PK_OK);
-    assert_true(r.intact);
-    return r.checked;
-}
-
-typedef struct last_entry {
-    char action[64], outcome[32], username[64], purpose[32], case_no[80], query[1024];
-    int64_t count;
-} last_entry;
-
-static int last_cb(void *ctx, const audit_record *r) {
-    last_entry *l = ctx;
-    snprintf(l->action, sizeof l->action, "%s", r->action ? r->action : "");
-    snprintf(l->outcome, sizeof l->outcome, "%s", r->outcome ? r->outcome : "");
-    snprintf(l->username, sizeof l->username, "%s", r->username ? r->username : "");
-    snprintf(l->purpose, sizeof l->purpose, "%s", r->purpose ? r->purpose : "");
-    snprintf(l->case_no, sizeof l->case_no, "%s", r->case_no ? r->case_no : "");
-    snprintf(l->query, sizeof l->query, "%s", r->query ? r->query : "");
-    l->count = r->result_count;
-    return 1;
-}
-
-static last_entry newest(store *st) {
-    last_entry l;
-    memset(&l, 0, sizeof l);
-    audit_filter f;
-    audit_filter_init(&f);
-    f.newest_first = 1;
-    f.limit = 1;
-    audit_log_each(st, &f, last_cb, &l, NULL);
-    return l;
-}
 
 static access_user add_user(store *st, const char *name, access_role role, int trained) {
     access_user u;
@@ -767,10 +733,10 @@ static access_user add_user(store *st, const char *name, access_role role, int t
 }
 
 /* One search_request; checks its return code and that the log grew by exactly one entry. */
-static last_entry one_entry(known *k, const access_user *u, const char *purpose,
+static tu_log_entry one_entry(known *k, const access_user *u, const char *purpose,
                             const char *case_no, const search_query *q, int want_rc,
                             size_t want_n) {
-    int64_t before = log_count(k->st);
+    int64_t before = tu_log_count(k->st);
     access_request req = {.user = u, .action = ACCESS_READS_SEARCH, .purpose = purpose,
                           .case_no = case_no, .client = "cli"};
     search_result res;
@@ -781,8 +747,8 @@ static last_entry one_entry(known *k, const access_user *u, const char *purpose,
     assert_int_equal(res.n, want_n);
     if (rc) assert_null(res.hits);
     search_result_fini(&res);
-    assert_int_equal(log_count(k->st), before + 1);
-    return newest(k->st);
+    assert_int_equal(tu_log_count(k->st), before + 1);
+    return tu_log_newest(k->st);
 }
 
 static void test_one_log_entry_per_search(void **state) {
@@ -799,7 +765,7 @@ static void test_one_log_entry_per_search(void **state) {
     q.camera = "south";
 
     /* granted: the entry names every query element, the purpose, the case and the count */
-    last_entry e = one_entry(&k, &inv, "investigation", "24-0042", &q, PK_OK, 3);
+    tu_log_entry e = one_entry(&k, &inv, "investigation", "24-0042", &q, PK_OK, 3);
     assert_string_equal(e.action, "search");
     assert_string_equal(e.outcome, "ok");
     assert_string_equal(e.username, "ivy");
@@ -868,11 +834,11 @@ static void test_one_log_entry_per_search(void **state) {
     assert_int_equal(search_run(k.idx, g, &q, &res, &err), PK_OK);
     assert_int_equal(res.n, 2);
     search_result_fini(&res);
-    int64_t before = log_count(k.st);
+    int64_t before = tu_log_count(k.st);
     assert_int_equal(search_run(k.idx, g, &q, &res, &err), PK_ECONFLICT);
     assert_int_equal(res.n, 0);
     assert_null(res.hits);
-    assert_int_equal(log_count(k.st), before);
+    assert_int_equal(tu_log_count(k.st), before);
     access_grant_free(g);
     known_teardown(&k);
 }
