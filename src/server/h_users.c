@@ -71,6 +71,13 @@ static int users_get(server_req *r) {
     return server__reply_json(r, 200, json_pack("{s:o}", "user", o));
 }
 
+/* Tells the admin pages that accounts changed and answers with the account as it now stands. */
+static int reply_changed_user(server_req *r, int status, const char *event, const access_user *u) {
+    server_publish(r->srv, "system", event);
+    json_t *o = info_json(r, u->username);
+    return server__reply_json(r, status, json_pack("{s:o}", "user", o ? o : server__user_json(u)));
+}
+
 static int users_add(server_req *r) {
     static const server_field spec[] = {
         {"username", SF_STRING, 1, ACCESS_NAME_MAX - 1},
@@ -103,9 +110,7 @@ static int users_add(server_req *r) {
                                   r->user.username, r->client, &u.id, &err);
     json_decref(body);
     if (rc) return server__reply_pkerr(r, rc, &err);
-    server_publish(r->srv, "system", "{\"event\": \"user.add\"}");
-    json_t *o = info_json(r, u.username);
-    return server__reply_json(r, 201, json_pack("{s:o}", "user", o ? o : server__user_json(&u)));
+    return reply_changed_user(r, 201, "{\"event\": \"user.add\"}", &u);
 }
 
 static int users_training(server_req *r) {
@@ -135,9 +140,7 @@ static int users_training(server_req *r) {
                                       completed, r->user.username, r->client, &err);
     json_decref(body);
     if (rc) return server__reply_pkerr(r, rc, &err);
-    server_publish(r->srv, "system", "{\"event\": \"user.training\"}");
-    json_t *o = info_json(r, u.username);
-    return server__reply_json(r, 201, json_pack("{s:o}", "user", o ? o : server__user_json(&u)));
+    return reply_changed_user(r, 201, "{\"event\": \"user.training\"}", &u);
 }
 
 static int users_status(server_req *r) {
@@ -163,9 +166,7 @@ static int users_status(server_req *r) {
     if (rc == PK_ETRAINING) /* the admin may act; it is the account that lacks training */
         return server__reply_error(r, 409, "training_required", "%s", err.msg);
     if (rc) return server__reply_pkerr(r, rc, &err);
-    server_publish(r->srv, "system", "{\"event\": \"user.status\"}");
-    json_t *o = info_json(r, u.username);
-    return server__reply_json(r, 200, json_pack("{s:o}", "user", o ? o : server__user_json(&u)));
+    return reply_changed_user(r, 200, "{\"event\": \"user.status\"}", &u);
 }
 
 static int users_password(server_req *r) {
