@@ -28,10 +28,12 @@ CROPS = os.path.join(DATA, "openalpr-benchmarks/seg_and_ocr")
 
 _bgs = None
 _real = None
+_eu_frac = 0.25
 
 
-def _init(use_real=False):
-    global _bgs, _real
+def _init(use_real=False, eu_frac=0.25):
+    global _bgs, _real, _eu_frac
+    _eu_frac = eu_frac
     _bgs = synth.load_backgrounds(BG_DIR, "train")
     if use_real:
         _real = [img for img, _ in real_crops("train")]
@@ -42,7 +44,7 @@ def _reader_chunk(args):
     rng = np.random.default_rng(seed)
     xs, ys = [], []
     for _ in range(n):
-        x, y = synth.reader_sample(rng, _bgs)
+        x, y = synth.reader_sample(rng, _bgs, _eu_frac)
         xs.append(x)
         ys.append(y)
     return np.stack(xs), ys
@@ -86,11 +88,13 @@ def main():
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--real", action="store_true",
                     help="detector: paste the training half of the real crops 40%% of the time")
+    ap.add_argument("--eu-frac", type=float, default=0.25,
+                    help="reader: share of European-style plates among the synthetic ones")
     a = ap.parse_args()
     chunk = 500
     jobs = [(a.seed * 100003 + i, min(chunk, a.n - i * chunk)) for i in range((a.n + chunk - 1) // chunk)]
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    with mp.Pool(a.procs, initializer=_init, initargs=(a.real,)) as pool:
+    with mp.Pool(a.procs, initializer=_init, initargs=(a.real, a.eu_frac)) as pool:
         if a.kind == "reader":
             xs, ys = [], []
             for x, y in pool.imap(_reader_chunk, jobs):

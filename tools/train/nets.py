@@ -144,6 +144,54 @@ def export(net, path, kind, in_h, in_w, stride=0, alphabet=""):
         f.write(bytes(body))
 
 
+def load_pkm(path, spec):
+    """A SeqNet of this spec holding the (batch-norm folded) weights of a platekeeper model file:
+    each BN is set to the identity (mean 0, var 1 - eps, scale 1) with the folded bias as its
+    shift, so the net computes exactly what the file does. Fine-tuning such a net must keep its
+    BN layers in eval mode (freeze_bn), since batch statistics would undo the folding."""
+    data = open(path, "rb").read()
+    if data[:4] != b"PKNN" or fnv1a(data[:-4]) != struct.unpack("<I", data[-4:])[0]:
+        raise ValueError(f"{path}: not a platekeeper model file")
+    _, _, _, _, _, _, n_alpha = struct.unpack_from("<7I", data, 4)
+    off = 4 + 28 + n_alpha
+    (n_layers,) = struct.unpack_from("<I", data, off)
+    off += 4
+    net = SeqNet(spec)
+    if n_layers != len(spec):
+        raise ValueError(f"{path}: {n_layers} layers, this spec has {len(spec)}")
+    for (t, p), m in zip(spec, net.layers):
+        (lt,) = struct.unpack_from("<I", data, off)
+        if t == "pool":
+            off += 20
+            continue
+        cin, cout, kh, kw = struct.unpack_from("<4I", data, off + 4)
+        off += 48
+        nw = cout * cin * kh * kw
+        w = np.frombuffer(data, "<f4", nw, off).reshape(cout, cin, kh, kw)
+        off += 4 * nw
+        b = np.frombuffer(data, "<f4", cout, off)
+        off += 4 * cout
+        with torch.no_grad():
+            if isinstance(m, nn.Sequential):
+                conv, bn = m[0], m[1]
+                conv.weight.copy_(torch.from_numpy(w.copy()))
+                bn.weight.fill_(1.0)
+                bn.bias.copy_(torch.from_numpy(b.copy()))
+                bn.running_mean.zero_()
+                bn.running_var.fill_(1.0 - bn.eps)
+            else:
+                m.weight.copy_(torch.from_numpy(w.copy()))
+                m.bias.copy_(torch.from_numpy(b.copy()))
+    return net
+
+
+def freeze_bn(net):
+    """Keeps every batch-norm layer on its running statistics (call after net.train())."""
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+
+
 def macs(spec, h, w, in_c=1):
     total = 0
     c = in_c

@@ -356,8 +356,8 @@ def jitter_box(rng, x0, y0, x1, y1):
             x1 + w * rng.uniform(-0.04, 0.12), y1 + h * rng.uniform(-0.06, 0.2))
 
 
-def reader_sample(rng, bgs):
-    eu = rng.random() < 0.25
+def reader_sample(rng, bgs, eu_frac=0.25):
+    eu = rng.random() < eu_frac
     plate, text = render_plate(rng, eu)
     # plate width in pixels in the camera image: small plates are hard
     pw = float(np.exp(rng.uniform(math.log(45), math.log(220))))

@@ -16,6 +16,8 @@ MIN_READER=${MIN_READER:-75}
 MIN_DETECTOR=${MIN_DETECTOR:-62}
 MIN_READER2=${MIN_READER2:-24}
 MIN_DETECTOR2=${MIN_DETECTOR2:-25}
+MIN_READER3=${MIN_READER3:-70}
+MIN_DETECTOR3=${MIN_DETECTOR3:-60}
 mkdir -p work
 $PYTHON gen.py reader --n 160000 --seed 1 --out work/reader_train.npz --real-aug 40
 $PYTHON gen.py reader --n 4000 --seed 2 --out work/reader_val.npz
@@ -37,6 +39,24 @@ $PYTHON train_detector.py --train work/det_train.npz --out work/detector2.pt \
     --minutes "$MIN_DETECTOR2" --init work/detector.pt --lr 6e-4 --seed 2 \
     --eval-every 3000 > work/detector2.log 2>&1
 wait $rpid
-tail -n 1 work/reader.log work/detector.log work/reader2.log work/detector2.log
-$PYTHON export.py --detector work/detector2.pt --reader work/reader2.pt --models ../../models \
+# Stage 3: fine-tuning on real scenes. The stage-2 networks are exported (batch-norm folded)
+# and trained on with BN frozen, a lower rate, and a share of every batch cut from the
+# training half of the labelled benchmark scenes (scenes.py; the other half stays unseen).
+$PYTHON export.py --detector work/detector2.pt --reader work/reader2.pt --models work/stage2 \
+    --fixture work/stage2
+$PYTHON gen.py reader --n 60000 --seed 11 --out work/reader_train3.npz --real-aug 40
+$PYTHON gen.py detector --n 12000 --seed 13 --real --out work/det_train3.npz
+$PYTHON train_reader.py --train work/reader_train3.npz --val work/reader_val.npz --synth-n 60000 \
+    --out work/reader3.pt --minutes "$MIN_READER3" --init-pkm work/stage2/reader.pkm --lr 5e-4 \
+    --real-frac 0.25 --scene-frac 0.25 --seed 5 > work/reader3.log 2>&1 &
+rpid=$!
+$PYTHON train_detector.py --train work/det_train3.npz --out work/detector3.pt \
+    --minutes "$MIN_DETECTOR3" --init-pkm work/stage2/detector.pkm --lr 6e-4 --real-frac 0.35 \
+    --seed 7 --eval-every 400 > work/detector3.log 2>&1
+wait $rpid
+tail -n 1 work/reader.log work/detector.log work/reader2.log work/detector2.log \
+    work/reader3.log work/detector3.log
+$PYTHON export.py --detector work/detector3.pt --reader work/reader3.pt --models ../../models \
     --fixture ../../tests/unit/fixtures/recog
+# The box calibration in src/recog/recog.c comes from this (training-half scenes only).
+$PYTHON calibrate.py --pkm ../../models/detector.pkm

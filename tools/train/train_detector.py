@@ -22,6 +22,7 @@ from PIL import Image
 import nets
 import synth
 import gen
+import scenes
 
 S = nets.DETECTOR_STRIDE
 DET_LONG_SIDE = 512
@@ -91,41 +92,53 @@ def iou(a, b):
     return inter / max(u, 1e-6)
 
 
-def load_scene(path):
+# The engine's scene scales (src/recog/recog.c): US scenes at 768 px long side, EU at 512.
+LONG_SIDE = {"us": 768, "eu": 512}
+
+
+def load_scene(path, long_side=DET_LONG_SIDE):
     img = Image.open(path).convert("L")
     W, H = img.size
-    s = DET_LONG_SIDE / max(W, H)
+    s = long_side / max(W, H)
     w, h = int(round(W * s)), int(round(H * s))
     return np.asarray(img.resize((w, h), Image.BILINEAR)), s
 
 
-def dev_eval(net, thresh=0.3):
+def dev_eval(net, thresh=0.3, split="val"):
+    """Recall (IoU > 0.4) on the scenes of the given split, and the share of held-out background
+    images with any detection."""
     net.eval()
     res = {}
     with torch.no_grad():
         for region in ("us", "eu"):
             hit = tot = 0
-            for t in sorted(glob.glob(os.path.join(gen.DATA, "openalpr-benchmarks/endtoend", region, "*.txt"))):
-                parts = open(t).read().strip().split("\t")
-                if len(parts) < 6:
-                    continue
-                img = [p for p in glob.glob(t[:-4] + ".*") if not p.endswith(".txt")][0]
-                a, s = load_scene(img)
-                x, y, w, h = (float(v) * s for v in parts[1:5])
+            for img, (x0, y0, x1, y1), _ in scenes.load(region, split):
+                W, H = img.size
+                s = LONG_SIDE[region] / max(W, H)
+                a = np.asarray(img.resize((int(round(W * s)), int(round(H * s))), Image.BILINEAR))
                 out = net(torch.from_numpy(a).float().div(255)[None, None])[0]
                 dets = decode(out, thresh)
                 tot += 1
-                hit += any(iou(d[1:], (x, y, x + w, y + h)) > 0.4 for d in dets)
-            res[region] = hit / max(1, tot)
+                hit += any(iou(d[1:], (x0 * s, y0 * s, x1 * s, y1 * s)) > 0.4 for d in dets)
+            res[region] = round(hit / max(1, tot), 3)
         fp = 0
         bgs = sorted(glob.glob(os.path.join(gen.BG_DIR, "*.jpg")))[::10]
         for f in bgs:
-            a, _ = load_scene(f)
+            a, _ = load_scene(f, 768)
             out = net(torch.from_numpy(a).float().div(255)[None, None])[0]
             fp += len(decode(out, thresh)) > 0
-        res["bg_fp"] = fp / max(1, len(bgs))
+        res["bg_fp"] = round(fp / max(1, len(bgs)), 3)
     net.train()
+    freeze_if_folded(net)
     return res
+
+
+_folded = [False]
+
+
+def freeze_if_folded(net):
+    if _folded[0]:
+        nets.freeze_bn(net)
 
 
 def main():
@@ -139,6 +152,9 @@ def main():
     ap.add_argument("--init", help="start from this checkpoint (fine-tuning)")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--init-pkm", help="start from this exported model file (BN frozen)")
+    ap.add_argument("--real-frac", type=float, default=0.0,
+                    help="share of each batch cut from the training half of the real scenes")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -150,6 +166,13 @@ def main():
     net = nets.detector()
     if a.init:
         net.load_state_dict(torch.load(a.init))
+    if a.init_pkm:
+        net = nets.load_pkm(a.init_pkm, nets.DETECTOR_SPEC)
+        _folded[0] = True
+    net.train()
+    freeze_if_folded(net)
+    real = scenes.load("us", "train") + scenes.load("eu", "train") if a.real_frac > 0 else []
+    print(f"real scenes {len(real)}; at start:", dev_eval(net), flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     t0 = time.time()
     budget = a.minutes * 60
@@ -165,6 +188,10 @@ def main():
         idx = rng.integers(0, n_img, a.bs)
         xb = X[idx].astype(np.float32) / 255
         boxes = [B[O[i]:O[i + 1]].copy() for i in idx]
+        for k in range(int(a.bs * a.real_frac)):
+            x, bx = scenes.det_sample(rng, real[int(rng.integers(0, len(real)))], size)
+            xb[k] = x.astype(np.float32) / 255
+            boxes[k] = np.array(bx, dtype=np.float32)
         for k in range(a.bs):
             if rng.random() < 0.5:  # horizontal flip
                 xb[k] = xb[k, :, ::-1]

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 import nets
 import gen
+import scenes
 import synth
 
 ALPHA = nets.ALPHABET
@@ -61,7 +62,7 @@ def augment(x, rng):
     return x
 
 
-def evaluate(net, x, y, bs=256):
+def evaluate(net, x, y, bs=256, folded=False):
     net.eval()
     ok = 0
     with torch.no_grad():
@@ -70,6 +71,8 @@ def evaluate(net, x, y, bs=256):
             pr = greedy(net(xb))
             ok += sum(p == t for p, t in zip(pr, y[i:i + bs]))
     net.train()
+    if folded:
+        nets.freeze_bn(net)
     return ok / max(1, len(x))
 
 
@@ -79,6 +82,18 @@ def real_val_set():
         g = img.convert("L")
         W, H = g.size
         xs.append(np.asarray(synth.crop_resize(g, (0, 0, W, H)), dtype=np.uint8))
+        ys.append(text)
+    return np.stack(xs), ys
+
+
+def scene_val_set(region):
+    """The labelled plates of the validation half of a region's scenes, cut with the label box
+    widened as the engine's first crop variant does."""
+    xs, ys = [], []
+    for img, (x0, y0, x1, y1), text in scenes.load(region, "val"):
+        w, h = x1 - x0, y1 - y0
+        box = (x0 - 0.04 * w, y0 - 0.07 * h, x1 + 0.04 * w, y1 + 0.07 * h)
+        xs.append(np.asarray(synth.crop_resize(img, box), dtype=np.uint8))
         ys.append(text)
     return np.stack(xs), ys
 
@@ -97,6 +112,11 @@ def main():
     ap.add_argument("--real-frac", type=float, default=0.0,
                     help="share of each batch drawn from the real crops (stored after --synth-n)")
     ap.add_argument("--synth-n", type=int, default=160000)
+    ap.add_argument("--init-pkm", help="start from this exported model file (BN frozen)")
+    ap.add_argument("--scene-frac", type=float, default=0.0,
+                    help="share of each batch cut from the training half of the real scenes")
+    ap.add_argument("--regions", default="us,eu",
+                    help="scene regions to cut from; the first one's validation half is reported")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -110,6 +130,18 @@ def main():
     net = nets.reader()
     if a.init:
         net.load_state_dict(torch.load(a.init))
+    folded = bool(a.init_pkm)
+    if folded:
+        net = nets.load_pkm(a.init_pkm, nets.READER_SPEC)
+    net.train()
+    if folded:
+        nets.freeze_bn(net)
+    regions = a.regions.split(",")
+    real = [sc for r in regions for sc in scenes.load(r, "train")] if a.scene_frac > 0 else []
+    SX, SY = scene_val_set(regions[0])
+    print(f"real scenes {len(real)}, scene-val {len(SX)}; at start: real-val "
+          f"{evaluate(net, RX, RY, folded=folded):.4f} scene-val {evaluate(net, SX, SY, folded=folded):.4f}",
+          flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     t0 = time.time()
     budget = a.minutes * 60
@@ -125,9 +157,12 @@ def main():
         if a.real_frac > 0 and len(X) > a.synth_n:
             k = int(a.bs * a.real_frac)
             idx[:k] = rng.integers(a.synth_n, len(X), k)
-        xb = torch.from_numpy(X[idx]).float().div(255).unsqueeze(1)
+        xs, ys = X[idx].copy(), [Y[i] for i in idx]
+        for k in range(int(a.bs * a.scene_frac)):
+            xs[a.bs - 1 - k], ys[a.bs - 1 - k] = scenes.reader_sample(rng, real[int(rng.integers(0, len(real)))])
+        xb = torch.from_numpy(xs).float().div(255).unsqueeze(1)
         xb = augment(xb, rng)
-        tg, tl = encode([Y[i] for i in idx])
+        tg, tl = encode(ys)
         out = net(xb)[:, :, 0, :]  # N, C, T
         lp = out.permute(2, 0, 1).log_softmax(2)
         il = torch.full((a.bs,), lp.shape[0], dtype=torch.long)
@@ -142,13 +177,15 @@ def main():
             losses = []
         if time.time() - last_ck > 300:
             last_ck = time.time()
-            sv = evaluate(net, VX[:1000], VY[:1000])
-            rv = evaluate(net, RX, RY)
-            print(f"  eval step {step}: synth-val {sv:.4f} real-val {rv:.4f}", flush=True)
+            sv = evaluate(net, VX[:1000], VY[:1000], folded=folded)
+            rv = evaluate(net, RX, RY, folded=folded)
+            cv = evaluate(net, SX, SY, folded=folded)
+            print(f"  eval step {step}: synth-val {sv:.4f} real-val {rv:.4f} scene-val {cv:.4f}", flush=True)
             torch.save(net.state_dict(), a.out)
-    sv = evaluate(net, VX, VY)
-    rv = evaluate(net, RX, RY)
-    print(f"final step {step}: synth-val {sv:.4f} real-val {rv:.4f} ({(time.time() - t0) / 60:.1f} min)",
+    sv = evaluate(net, VX, VY, folded=folded)
+    rv = evaluate(net, RX, RY, folded=folded)
+    cv = evaluate(net, SX, SY, folded=folded)
+    print(f"final step {step}: synth-val {sv:.4f} real-val {rv:.4f} scene-val {cv:.4f} ({(time.time() - t0) / 60:.1f} min)",
           flush=True)
     torch.save(net.state_dict(), a.out)
 
