@@ -28,7 +28,8 @@ typedef struct read_ctx {
 static void usage_text(FILE *f) {
     fprintf(f,
             "usage: platekeeper read [-j] [-n TOPN] [-c us|eu] [--models DIR] [--every N]\n"
-            "                        [--max-pixels N] [--threshold T] IMAGE|VIDEO...\n"
+            "                        [--max-pixels N] [--threshold T] [--det-size N]\n"
+            "                        [--min-confidence C] [--crop] [--timings] IMAGE|VIDEO...\n"
             "  -j             print OpenALPR-compatible JSON, one object per image or frame\n"
             "  -n TOPN        alternative readings per plate (1-%d, default 10)\n"
             "  -c us|eu       plate conventions (default us)\n"
@@ -39,6 +40,8 @@ static void usage_text(FILE *f) {
             "  --threshold T  detector score needed, 0-1 (default: the model's)\n"
             "  --det-size N   long side in pixels the scene is scaled to for detection\n"
             "                 (default 768 for us, 512 for eu)\n"
+            "  --min-confidence C  report a plate only when its best reading is this sure,\n"
+            "                 0-100 (default 50)\n"
             "  --crop         each image is one plate already cut out: read it, skip detection\n"
             "  --timings      print the model load time on stderr (model_load_ms=N)\n",
             RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF);

@@ -1,11 +1,12 @@
 /*
  * detect.c: the plate detector's pre- and post-processing.
  *
- * The scene is scaled so its long side is DET_LONG_SIDE pixels (never up by more than 2x) and
- * run through the detector net, whose 5 output channels per cell are: heat logit, centre offset
- * dx, dy from the cell centre (in cells), log(w / stride), log(h / stride) (CenterNet-style, see
- * tools/train/train_detector.py). Peaks of the heat map (3x3 local maxima over the threshold)
- * become boxes, and overlapping boxes are thinned by non-maximum suppression.
+ * The scene is scaled so its long side is DET_LONG_SIDE pixels (never up by more than 2x), and
+ * again smaller for plates too large at that scale, and run through the detector net, whose 5
+ * output channels per cell are: heat logit, centre offset dx, dy from the cell centre (in cells),
+ * log(w / stride), log(h / stride) (CenterNet-style, see tools/train/train_detector.py). Peaks of
+ * the heat map (3x3 local maxima over the threshold) become boxes, and overlapping boxes are
+ * thinned by non-maximum suppression.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -34,12 +35,13 @@ static int by_score(const void *pa, const void *pb) {
     return (a->score < b->score) - (a->score > b->score);
 }
 
-int recog__detect(const recog__net *det, const recog_image *img, int long_side,
-                  const recog__box_cal *cal, float threshold, recog__box *boxes, int max, int *n,
-                  pk_err *err) {
-    *n = 0;
+/* Runs the net on img scaled so its long side is long_side (never up by more than 2x) and
+ * appends the peaks over logit_t to *cand (*cnt of *cap, grown as needed), each with rank. */
+static int detect_at(const recog__net *det, const recog_image *img, int long_side,
+                     const recog__box_cal *cal, float logit_t, int rank, recog__box **cand,
+                     int *cnt, int *cap, pk_err *err) {
     int W = img->width, H = img->height;
-    double s = (double)(long_side > 0 ? long_side : DET_LONG_SIDE) / (W > H ? W : H);
+    double s = (double)long_side / (W > H ? W : H);
     if (s > 2.0) s = 2.0;
     int w = (int)lround(W * s), h = (int)lround(H * s);
     if (w < 1) w = 1;
@@ -53,9 +55,6 @@ int recog__detect(const recog__net *det, const recog_image *img, int long_side,
     free(in);
     PK_ASSERT(out && oc == 5);
     size_t plane = (size_t)oh * ow;
-    float logit_t = logf(threshold / (1.0f - threshold));
-    int cap = 256, cnt = 0;
-    recog__box *cand = pk_xmalloc(sizeof *cand * (size_t)cap);
     const float *heat = out;
     float st = (float)det->stride;
     /* The cell grid covers the scaled image; map cells back with the actual scale factors. */
@@ -80,21 +79,48 @@ int recog__detect(const recog__net *det, const recog_image *img, int long_side,
             float lw = fminf(out[3 * plane + k], 8.0f), lh = fminf(out[4 * plane + k], 8.0f);
             float bw = expf(lw) * st * cal->w, bh = expf(lh) * st * cal->h;
             cy += cal->dy * bh;
-            if (cnt == cap) {
-                cap *= 2;
-                cand = pk_xrealloc(cand, sizeof *cand * (size_t)cap);
+            if (*cnt == *cap) {
+                *cap *= 2;
+                *cand = pk_xrealloc(*cand, sizeof **cand * (size_t)*cap);
             }
-            recog__box b = {sigmoid(v), (cx - bw / 2) * fx, (cy - bh / 2) * fy, (cx + bw / 2) * fx,
-                            (cy + bh / 2) * fy};
+            recog__box b = {sigmoid(v),         (cx - bw / 2) * fx, (cy - bh / 2) * fy,
+                            (cx + bw / 2) * fx, (cy + bh / 2) * fy, rank};
             b.x0 = fmaxf(b.x0, 0);
             b.y0 = fmaxf(b.y0, 0);
             b.x1 = fminf(b.x1, (float)W);
             b.y1 = fminf(b.y1, (float)H);
             if (b.x1 - b.x0 < 4 || b.y1 - b.y0 < 2) continue;
-            cand[cnt++] = b;
+            (*cand)[(*cnt)++] = b;
         }
     free(out);
-    qsort(cand, (size_t)cnt, sizeof *cand, by_score);
+    return PK_OK;
+}
+
+static int by_rank_score(const void *pa, const void *pb) {
+    const recog__box *a = pa, *b = pb;
+    if (a->rank != b->rank) return a->rank - b->rank;
+    return by_score(pa, pb);
+}
+
+int recog__detect(const recog__net *det, const recog_image *img, int long_side, int second_side,
+                  const recog__box_cal *cal, float threshold, recog__box *boxes, int max, int *n,
+                  pk_err *err) {
+    *n = 0;
+    float logit_t = logf(threshold / (1.0f - threshold));
+    int cap = 256, cnt = 0;
+    recog__box *cand = pk_xmalloc(sizeof *cand * (size_t)cap);
+    int rc = detect_at(det, img, long_side > 0 ? long_side : DET_LONG_SIDE, cal, logit_t, 0, &cand,
+                       &cnt, &cap, err);
+    /* The second, coarser pass finds the plates too large for the first (close-ups); where both
+     * passes see a plate, the finer pass's box is kept. */
+    pk_err err2;
+    if (!rc && second_side > 0)
+        detect_at(det, img, second_side, cal, logit_t, 1, &cand, &cnt, &cap, &err2);
+    if (rc) {
+        free(cand);
+        return rc;
+    }
+    qsort(cand, (size_t)cnt, sizeof *cand, by_rank_score);
     for (int i = 0; i < cnt && *n < max; i++) {
         int keep = 1;
         for (int k = 0; k < *n; k++)
@@ -105,5 +131,7 @@ int recog__detect(const recog__net *det, const recog_image *img, int long_side,
         if (keep) boxes[(*n)++] = cand[i];
     }
     free(cand);
+    /* Reading order: the surest first, whichever pass found it. */
+    qsort(boxes, (size_t)*n, sizeof *boxes, by_score);
     return PK_OK;
 }

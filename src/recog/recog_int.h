@@ -35,6 +35,7 @@ enum { RECOG__KIND_DETECTOR = 1, RECOG__KIND_READER = 2 };
 #define RECOG__MAX_LAYERS   64
 #define RECOG__MAX_CHANNELS 1024
 #define RECOG__MAX_ALPHA    64
+#define RECOG__MAX_READERS  4 /* reader.pkm and reader-2.pkm .. reader-4.pkm, an ensemble */
 #define RECOG__MAX_PARAMS   (16 * 1024 * 1024) /* floats in one model */
 
 typedef struct recog__layer {
@@ -89,6 +90,7 @@ void recog__crop(const recog_image *src, float x0, float y0, float x1, float y1,
 typedef struct recog__box {
     float score;
     float x0, y0, x1, y1;
+    int rank; /* detection pass: 0 the main scale, 1 the coarse one */
 } recog__box;
 
 /* Box calibration: the detector learnt the bounds of synthetic plates, which come out larger
@@ -98,19 +100,35 @@ typedef struct recog__box_cal {
     float w, h, dy;
 } recog__box_cal;
 
-/* Runs the detector on img scaled to long_side (0: the default 768), boxes calibrated by cal.
+/* Runs the detector on img scaled to long_side (0: the default 768), and when second_side > 0
+ * again at that (smaller) size for large plates; boxes calibrated by cal, the surest first.
  * OUT: boxes (at most max), *n. Returns 0 or a PK_E* code. */
-int recog__detect(const recog__net *det, const recog_image *img, int long_side,
+int recog__detect(const recog__net *det, const recog_image *img, int long_side, int second_side,
                   const recog__box_cal *cal, float threshold, recog__box *boxes, int max, int *n,
                   pk_err *err);
 
-/* Reads the box of img with the reader. OUT: *plate (text, confidences, candidates). */
-void recog__read_box(const recog__net *rd, const recog_image *img, float x0, float y0, float x1,
-                     float y1, int topn, recog_plate *plate);
+/* Reads the box of img with the readers rds[0..nrd-1] (an ensemble: same input size and
+ * alphabet, checked at load); us: apply US plates' letter prior. OUT: *plate (text,
+ * confidences, candidates). */
+void recog__read_box(const recog__net *const *rds, int nrd, const recog_image *img, float x0,
+                     float y0, float x1, float y1, int topn, int us, recog_plate *plate);
 
 /* CTC decoding of reader output probs[t][c] (c = 0 blank, 1..n_alpha) into the best topn
  * readings. OUT: cand (topn slots), returns how many were filled (0 when nothing was read). */
 int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int topn,
                     recog_candidate *cand);
+/* Log probability of TEXT under the per-column class probabilities PROBS [T][C] (class 0 the
+ * CTC blank, class i+1 alphabet[i]), summed over every alignment; -INFINITY for a character
+ * outside the alphabet. */
+float recog__ctc_logp(const float *probs, int T, int C, const char *alphabet, const char *text);
+
+/* European plates print O and 0 alike, but within one group of characters they do not mix
+ * letters and digits: an O or 0 between digits (or between a digit and the edge) is read as 0,
+ * one between letters (or a letter and the edge) as O; one between a letter and a digit stays
+ * as read. Changes s in place. */
+void recog__harmonize_o_zero(char *s);
+/* Applies recog__harmonize_o_zero to every candidate of *pl, merging those that become equal
+ * (keeping the higher confidence) and re-sorting. */
+void recog__plate_harmonize(recog_plate *pl);
 
 #endif

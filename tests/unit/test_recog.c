@@ -2,6 +2,7 @@
  * decoding, the engine on plate-free input. */
 #include "testutil.h"
 
+#include <math.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,60 @@ static void test_model_files(void **state) {
     assert_null(r);
 }
 
+static void put_file(const char *dir, const char *name, const unsigned char *b, size_t len) {
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, len, f), len);
+    fclose(f);
+}
+
+/* A model directory may hold more readers (reader-2.pkm, ...) read as an ensemble; one that
+ * does not fit the first (here a detector under a reader's name) is refused with its name. */
+static void test_reader_ensemble(void **state) {
+    (void)state;
+    char dir[1024], path[1100];
+    models_dir(dir, sizeof dir);
+    size_t dlen = 0, rlen = 0;
+    snprintf(path, sizeof path, "%s/detector.pkm", dir);
+    unsigned char *det = slurp(path, &dlen);
+    snprintf(path, sizeof path, "%s/reader.pkm", dir);
+    unsigned char *rd = slurp(path, &rlen);
+    assert_non_null(det);
+    assert_non_null(rd);
+    char *tmp = tu_tempdir();
+    put_file(tmp, "detector.pkm", det, dlen);
+    put_file(tmp, "reader.pkm", rd, rlen);
+    /* A crop read by one reader and by two copies of it gives the same readings. */
+    recog_image img = {192, 96, malloc(192 * 96)};
+    for (int i = 0; i < 192 * 96; i++) img.px[i] = (unsigned char)(((i % 192) / 12 % 2) * 180 + 40);
+    recog_params p;
+    recog_params_init(&p);
+    recog_plate one, two;
+    recog *r;
+    pk_err err;
+    assert_int_equal(recog_open(tmp, &r, &err), PK_OK);
+    assert_int_equal(recog_read_crop(r, &img, &p, &one, &err), PK_OK);
+    recog_free(r);
+    put_file(tmp, "reader-2.pkm", rd, rlen);
+    assert_int_equal(recog_open(tmp, &r, &err), PK_OK);
+    assert_int_equal(recog_read_crop(r, &img, &p, &two, &err), PK_OK);
+    recog_free(r);
+    assert_int_equal(one.n_cand, two.n_cand);
+    assert_string_equal(one.plate, two.plate);
+    assert_true(fabsf(one.confidence - two.confidence) < 0.01f);
+    put_file(tmp, "reader-2.pkm", det, dlen);
+    assert_int_equal(recog_open(tmp, &r, &err), PK_ECORRUPT);
+    assert_null(r);
+    assert_non_null(strstr(err.msg, "reader-2.pkm"));
+    free(img.px);
+    free(det);
+    free(rd);
+    tu_rmtree(tmp);
+    free(tmp);
+}
+
 static void test_ctc(void **state) {
     (void)state;
     /* T=6, C=4 (blank, A, B, C): path A A - B - C, with C unsure between C and B. */
@@ -175,6 +230,88 @@ static void test_ctc(void **state) {
     /* All blank: nothing read. */
     float z[3][4] = {{1, 0, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0}};
     assert_int_equal(recog__ctc_topn(&z[0][0], 3, 4, "ABC", 5, c), 0);
+}
+
+/* Collapses a CTC path (repeats merged, blanks dropped) over classes blank, A, B. */
+static void collapse(const int *path, int T, char *out) {
+    int n = 0, prev = 0;
+    for (int t = 0; t < T; t++) {
+        if (path[t] && path[t] != prev) out[n++] = (char)('A' + path[t] - 1);
+        prev = path[t];
+    }
+    out[n] = 0;
+}
+
+static void test_ctc_logp(void **state) {
+    (void)state;
+    /* Reference: enumerate all 3^5 paths over blank, A, B and sum the products of the paths
+     * that collapse to each text. */
+    enum { T = 5, C = 3 };
+    float p[T][C];
+    unsigned seed = 7;
+    for (int t = 0; t < T; t++) {
+        float sum = 0;
+        for (int c = 0; c < C; c++) {
+            seed = seed * 1103515245u + 12345u;
+            p[t][c] = 0.05f + (float)((seed >> 16) & 0xff) / 255.0f;
+            sum += p[t][c];
+        }
+        for (int c = 0; c < C; c++) p[t][c] /= sum;
+    }
+    const char *texts[] = {"A", "B", "AB", "BA", "AA", "ABA", "AAB", "BB"};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        double want = 0;
+        for (int code = 0; code < 243; code++) {
+            int path[T], x = code;
+            double prod = 1;
+            for (int t = 0; t < T; t++) {
+                path[t] = x % 3;
+                x /= 3;
+                prod *= p[t][path[t]];
+            }
+            char got[T + 1];
+            collapse(path, T, got);
+            if (!strcmp(got, texts[k])) want += prod;
+        }
+        float lp = recog__ctc_logp(&p[0][0], T, C, "AB", texts[k]);
+        assert_true(fabs(exp((double)lp) - want) < 1e-5 * (want > 1e-3 ? want * 100 : 1));
+    }
+    /* A character outside the alphabet, or a text too long for the columns, is impossible. */
+    assert_true(recog__ctc_logp(&p[0][0], T, C, "AB", "AC") == -INFINITY);
+    assert_true(exp((double)recog__ctc_logp(&p[0][0], T, C, "AB", "AAAA")) < 1e-12);
+}
+
+static void test_harmonize_o_zero(void **state) {
+    (void)state;
+    static const char *const cases[][2] = {
+        {"RK7O8AI", "RK708AI"},                         /* between digits: zero */
+        {"4B4O262", "4B40262"}, {"RK550A0", "RK550AO"}, /* after a letter, at the edge: O */
+        {"0AB123", "OAB123"},   {"O123", "0123"},       /* at the edge beside a digit / letter */
+        {"LM01OBE", "LM01OBE"},                         /* between a digit and a letter: as read */
+        {"RKO99AN", "RKO99AN"}, {"OO", "OO"},           /* nothing to go by */
+        {"ABC", "ABC"},         {"", ""}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char s[32];
+        snprintf(s, sizeof s, "%s", cases[i][0]);
+        recog__harmonize_o_zero(s);
+        assert_string_equal(s, cases[i][1]);
+    }
+    /* Candidates that become equal merge, keeping the higher confidence, best first. */
+    recog_plate pl;
+    memset(&pl, 0, sizeof pl);
+    snprintf(pl.cand[0].plate, sizeof pl.cand[0].plate, "RK7O8AI");
+    pl.cand[0].confidence = 80;
+    snprintf(pl.cand[1].plate, sizeof pl.cand[1].plate, "RK708AL");
+    pl.cand[1].confidence = 85;
+    snprintf(pl.cand[2].plate, sizeof pl.cand[2].plate, "RK708AI");
+    pl.cand[2].confidence = 70;
+    pl.n_cand = 3;
+    recog__plate_harmonize(&pl);
+    assert_int_equal(pl.n_cand, 2);
+    assert_string_equal(pl.plate, "RK708AL");
+    assert_string_equal(pl.cand[1].plate, "RK708AI");
+    assert_true(pl.cand[1].confidence == 80);
+    assert_true(pl.confidence == 85);
 }
 
 static void test_engine_blank(void **state) {
@@ -208,9 +345,11 @@ static void test_engine_blank(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_image_jpeg), cmocka_unit_test(test_image_png),
-        cmocka_unit_test(test_image_bad),  cmocka_unit_test(test_model_files),
-        cmocka_unit_test(test_ctc),        cmocka_unit_test(test_engine_blank),
+        cmocka_unit_test(test_image_jpeg),      cmocka_unit_test(test_image_png),
+        cmocka_unit_test(test_image_bad),       cmocka_unit_test(test_model_files),
+        cmocka_unit_test(test_reader_ensemble), cmocka_unit_test(test_ctc),
+        cmocka_unit_test(test_ctc_logp),        cmocka_unit_test(test_harmonize_o_zero),
+        cmocka_unit_test(test_engine_blank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

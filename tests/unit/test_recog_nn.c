@@ -75,6 +75,21 @@ static void test_detector_matches_torch(void **state) {
     check("detector.pkm", "detector");
 }
 
+/* Further readers of the ensemble (reader-2.pkm ..), each with its own fixture. */
+static void test_more_readers_match_torch(void **state) {
+    (void)state;
+    for (int k = 2; k <= RECOG__MAX_READERS; k++) {
+        char model[32], fx[32], path[1024];
+        snprintf(model, sizeof model, "reader-%d.pkm", k);
+        snprintf(fx, sizeof fx, "reader-%d", k);
+        snprintf(path, sizeof path, "%s/models/%s", root(), model);
+        FILE *f = fopen(path, "rb");
+        if (!f) break;
+        fclose(f);
+        check(model, fx);
+    }
+}
+
 static void test_reader_matches_torch(void **state) {
     (void)state;
     check("reader.pkm", "reader");
@@ -84,6 +99,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_detector_matches_torch),
         cmocka_unit_test(test_reader_matches_torch),
+        cmocka_unit_test(test_more_readers_match_torch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

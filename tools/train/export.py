@@ -31,6 +31,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--detector", required=True)
     ap.add_argument("--reader", required=True)
+    ap.add_argument("--more-readers", nargs="*", default=[],
+                    help="further readers of the ensemble, written as reader-2.pkm, reader-3.pkm..")
     ap.add_argument("--models", required=True)
     ap.add_argument("--fixture", required=True)
     a = ap.parse_args()
@@ -44,9 +46,22 @@ def main():
     rd.eval()
     nets.export(det, os.path.join(a.models, "detector.pkm"), 1, 0, 0, stride=nets.DETECTOR_STRIDE)
     nets.export(rd, os.path.join(a.models, "reader.pkm"), 2, 32, 128, alphabet=nets.ALPHABET)
+    todo = [("detector", det, (1, 72, 120)), ("reader", rd, (1, 32, 128))]
+    for k, path in enumerate(a.more_readers, start=2):
+        more = nets.reader()
+        more.load_state_dict(torch.load(path))
+        more.eval()
+        nets.export(more, os.path.join(a.models, f"reader-{k}.pkm"), 2, 32, 128,
+                    alphabet=nets.ALPHABET)
+        todo.append((f"reader-{k}", more, (1, 32, 128)))
+    # A reader file left from an earlier, larger ensemble would join this one: remove it.
+    for k in range(len(a.more_readers) + 2, 5):
+        stale = os.path.join(a.models, f"reader-{k}.pkm")
+        if os.path.exists(stale):
+            os.remove(stale)
     rng = np.random.default_rng(12345)
     # smooth-ish inputs in [0,1], like images
-    for name, net, shape in (("detector", det, (1, 72, 120)), ("reader", rd, (1, 32, 128))):
+    for name, net, shape in todo:
         x = rng.random(shape).astype(np.float32)
         x = (x + np.roll(x, 1, 1) + np.roll(x, 1, 2)) / 3
         with torch.no_grad():
