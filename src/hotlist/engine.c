@@ -12,10 +12,12 @@
 #include <string.h>
 #include <time.h>
 
-#define POLL_MS 500           /* how often the thread looks for changes and foreign alerts */
-#define MARKS 4096            /* alert ids published in this process, remembered */
-#define EXPIRY_REBUILD_MS 3600000 /* drop expired entries from memory hourly (expiry is also
-                                   checked per read, so this is housekeeping only) */
+#define POLL_MS        500   /* how often the thread looks for changes and foreign alerts */
+#define MARKS          4096  /* alert ids published in this process, remembered */
+#define CHANGE_WAIT_MS 10000 /* longest a change waits for the matcher to include it */
+#define EXPIRY_REBUILD_MS                                                                          \
+    3600000 /* drop expired entries from memory hourly (expiry is also                             \
+             checked per read, so this is housekeeping only) */
 
 struct hotlist_engine {
     char *db_path;
@@ -23,6 +25,8 @@ struct hotlist_engine {
     pthread_mutex_t build_mu; /* one build at a time */
     pthread_mutex_t mu;       /* guards cur, dirty, stop */
     pthread_cond_t cv;
+    pthread_cond_t built_cv; /* signalled when a rebuild asked for by a change is done */
+    int64_t asked, built;    /* changes asked for, and the last one a finished rebuild covers */
     hotlist_matcher *cur;
     int dirty, stop, started;
     pthread_t thread;
@@ -31,8 +35,8 @@ struct hotlist_engine {
     atomic_uint_fast64_t builds;
     hotlist_publish_fn publish;
     void *publish_ctx;
-    int64_t pub_upto;         /* alerts up to this id were published or skipped (build_mu) */
-    int64_t marks[MARKS];     /* ids this process publishes itself (mu) */
+    int64_t pub_upto;     /* alerts up to this id were published or skipped (build_mu) */
+    int64_t marks[MARKS]; /* ids this process publishes itself (mu) */
     size_t n_marks;
 };
 
@@ -103,6 +107,7 @@ int hotlist_engine_new(const char *db_path, hotlist_engine **out, pk_err *err) {
     pthread_mutex_init(&e->build_mu, NULL);
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
+    pthread_cond_init(&e->built_cv, NULL);
     atomic_init(&e->builds, 0);
     int rc = store_open(db_path, 0, &e->st, err);
     if (!rc) rc = hotlist_engine_rebuild(e, err);
@@ -129,12 +134,13 @@ static void *rebuild_thread(void *arg) {
         if (!e->dirty) pthread_cond_timedwait(&e->cv, &e->mu, &ts);
         if (e->stop) break;
         int dirty = e->dirty;
+        int64_t asked = e->asked;
         e->dirty = 0;
         pthread_mutex_unlock(&e->mu);
         pthread_mutex_lock(&e->build_mu);
         int64_t gen = store_setting_int(e->st, "hotlist.generation", 0);
-        int due = dirty || gen != e->built_generation ||
-                  pk_now_ms() - e->built_at >= EXPIRY_REBUILD_MS;
+        int due =
+            dirty || gen != e->built_generation || pk_now_ms() - e->built_at >= EXPIRY_REBUILD_MS;
         poll_alerts(e);
         pthread_mutex_unlock(&e->build_mu);
         if (due) {
@@ -144,6 +150,11 @@ static void *rebuild_thread(void *arg) {
                 fprintf(stderr, "platekeeper: hotlist matcher rebuild failed: %s\n", err.msg);
         }
         pthread_mutex_lock(&e->mu);
+        /* A failed rebuild also ends the wait: the change's caller is not held forever. */
+        if (asked > e->built) {
+            e->built = asked;
+            pthread_cond_broadcast(&e->built_cv);
+        }
     }
     pthread_mutex_unlock(&e->mu);
     return NULL;
@@ -163,12 +174,14 @@ void hotlist_engine_free(hotlist_engine *e) {
         pthread_mutex_lock(&e->mu);
         e->stop = 1;
         pthread_cond_signal(&e->cv);
+        pthread_cond_broadcast(&e->built_cv);
         pthread_mutex_unlock(&e->mu);
         pthread_join(e->thread, NULL);
     }
     hotlist_matcher_release(e->cur);
     store_close(e->st);
     pthread_cond_destroy(&e->cv);
+    pthread_cond_destroy(&e->built_cv);
     pthread_mutex_destroy(&e->mu);
     pthread_mutex_destroy(&e->build_mu);
     free(e->db_path);
@@ -206,10 +219,20 @@ void hotlist_engine_changed(hotlist_engine *e) {
             fprintf(stderr, "platekeeper: hotlist matcher rebuild failed: %s\n", err.msg);
         return;
     }
+    /* Waits (bounded) until the rebuild covering this change is done, so that a read ingested
+     * after a hotlist change returns is matched against the changed lists. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += CHANGE_WAIT_MS / 1000;
     pthread_mutex_lock(&e->mu);
+    int64_t mine = ++e->asked;
     e->dirty = 1;
     pthread_cond_signal(&e->cv);
+    while (e->built < mine && !e->stop)
+        if (pthread_cond_timedwait(&e->built_cv, &e->mu, &until)) break;
     pthread_mutex_unlock(&e->mu);
 }
 
-uint64_t hotlist_engine_generation(hotlist_engine *e) { return atomic_load(&e->builds); }
+uint64_t hotlist_engine_generation(hotlist_engine *e) {
+    return atomic_load(&e->builds);
+}

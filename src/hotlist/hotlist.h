@@ -60,10 +60,10 @@
 #include "core/pktime.h"
 #include "store/store.h"
 
-#define HOTLIST_LINE_MAX 4096                 /* longest line an import accepts, bytes */
+#define HOTLIST_LINE_MAX         4096          /* longest line an import accepts, bytes */
 #define HOTLIST_FILE_MAX_DEFAULT (512LL << 20) /* setting hotlist.import_max_bytes */
-#define HOTLIST_REPORT_MAX 200                /* bad lines kept in a report (the rest counted) */
-#define HOTLIST_MAX_HITS 16                   /* hits reported per read */
+#define HOTLIST_REPORT_MAX       200           /* bad lines kept in a report (the rest counted) */
+#define HOTLIST_MAX_HITS         16            /* hits reported per read */
 
 /* ---- states ---- */
 
@@ -95,30 +95,30 @@ json_t *hotlist_list_json(const store_hotlist *h);
 /* ---- import ---- */
 
 typedef struct hotlist_import_opts {
-    const char *map;     /* "COL=FIELD,..." or NULL (the header names the columns). COL is a
-                            header name, a 1-based column number, or START-END (1-based,
-                            inclusive byte columns: fixed width). FIELD is one of plate, state,
-                            plate_type, reason, ncic, ori, case, make, model, year, color,
-                            expires, ignore, or an NCIC code. */
-    char delimiter;      /* 0: autodetect among , ; TAB | */
-    int header;          /* -1 autodetect (what _init sets), 0 no header row, 1 a header row */
-    int skip_bad;        /* load the good lines and report the bad ones */
-    int64_t max_bytes;   /* refuse larger files; 0: the setting or HOTLIST_FILE_MAX_DEFAULT */
-    int64_t now;         /* for expiry checks; 0: the wall clock */
+    const char *map;   /* "COL=FIELD,..." or NULL (the header names the columns). COL is a
+                          header name, a 1-based column number, or START-END (1-based,
+                          inclusive byte columns: fixed width). FIELD is one of plate, state,
+                          plate_type, reason, ncic, ori, case, make, model, year, color,
+                          expires, ignore, or an NCIC code. */
+    char delimiter;    /* 0: autodetect among , ; TAB | */
+    int header;        /* -1 autodetect (what _init sets), 0 no header row, 1 a header row */
+    int skip_bad;      /* load the good lines and report the bad ones */
+    int64_t max_bytes; /* refuse larger files; 0: the setting or HOTLIST_FILE_MAX_DEFAULT */
+    int64_t now;       /* for expiry checks; 0: the wall clock */
 } hotlist_import_opts;
 void hotlist_import_opts_init(hotlist_import_opts *o);
 
 typedef struct hotlist_import_report {
-    int64_t lines;       /* lines read, blank lines and the header included */
-    int64_t loaded;      /* entries written */
-    int64_t bad;         /* bad lines (all of them, even past HOTLIST_REPORT_MAX) */
-    int64_t replaced;    /* imported entries the import removed */
-    int64_t latin1;      /* lines whose text fields were Latin-1 and were converted to UTF-8 */
-    char delimiter;      /* the delimiter used, 0 for fixed width */
-    int header;          /* whether a header row was found */
-    char *errors;        /* "LINE: FIELD: reason\n" for the first bad lines; malloc'd */
+    int64_t lines;    /* lines read, blank lines and the header included */
+    int64_t loaded;   /* entries written */
+    int64_t bad;      /* bad lines (all of them, even past HOTLIST_REPORT_MAX) */
+    int64_t replaced; /* imported entries the import removed */
+    int64_t latin1;   /* lines whose text fields were Latin-1 and were converted to UTF-8 */
+    char delimiter;   /* the delimiter used, 0 for fixed width */
+    int header;       /* whether a header row was found */
+    char *errors;     /* "LINE: FIELD: reason\n" for the first bad lines; malloc'd */
     size_t errors_len;
-    int refused;         /* 1 when the file was refused whole */
+    int refused; /* 1 when the file was refused whole */
 } hotlist_import_report;
 void hotlist_import_report_fini(hotlist_import_report *r);
 
@@ -180,7 +180,7 @@ typedef struct hotlist_hit {
     int64_t entry_id;
     int64_t hotlist_id;
     hotlist_match_kind kind;
-    int state_mismatch;  /* the entry names a state, the read has one, and they differ */
+    int state_mismatch; /* the entry names a state, the read has one, and they differ */
     int covert;
     int priority;
 } hotlist_hit;
@@ -209,10 +209,10 @@ typedef struct hotlist_engine hotlist_engine;
 typedef struct hotlist_alert_note {
     int64_t id;
     int64_t hotlist_id;
-    int covert;                  /* 1: deliver to owners (and administrators) only */
-    const char *const *owners;   /* usernames owning the list */
+    int covert;                /* 1: deliver to owners (and administrators) only */
+    const char *const *owners; /* usernames owning the list */
     size_t n_owners;
-    const char *json;            /* the alert object, NUL-terminated JSON text */
+    const char *json; /* the alert object, NUL-terminated JSON text */
 } hotlist_alert_note;
 typedef void (*hotlist_publish_fn)(void *ctx, const hotlist_alert_note *note);
 
@@ -220,7 +220,8 @@ typedef void (*hotlist_publish_fn)(void *ctx, const hotlist_alert_note *note);
  * handle of its own). OUT: *out; free with hotlist_engine_free. */
 int hotlist_engine_new(const char *db_path, hotlist_engine **out, pk_err *err);
 /* Starts the background rebuild thread (rebuilds on hotlist_engine_changed, when another process
- * changed the lists, and hourly to drop expired entries). Without it, changed() rebuilds at once. */
+ * changed the lists, and hourly to drop expired entries). Without it, changed() rebuilds at once.
+ */
 int hotlist_engine_start(hotlist_engine *e, pk_err *err);
 void hotlist_engine_free(hotlist_engine *e); /* stops the thread; NULL is fine */
 /* The publish callback (the server's SSE broadcaster); called after commit, from the thread
@@ -228,7 +229,9 @@ void hotlist_engine_free(hotlist_engine *e); /* stops the thread; NULL is fine *
 void hotlist_engine_set_publish(hotlist_engine *e, hotlist_publish_fn fn, void *ctx);
 /* The current matcher with a reference taken: release it with hotlist_matcher_release. */
 hotlist_matcher *hotlist_matcher_current(hotlist_engine *e);
-/* Lists changed: rebuild (in the background when started, else now). */
+/* Lists changed: rebuild (in the background thread when started, else now), and return once
+ * the matcher includes the change (or after 10 s), so reads ingested afterwards are matched
+ * against the changed lists. */
 void hotlist_engine_changed(hotlist_engine *e);
 /* Rebuilds now, on the engine's own store handle. */
 int hotlist_engine_rebuild(hotlist_engine *e, pk_err *err);
@@ -279,8 +282,7 @@ typedef struct hotlist_alert_query {
 /* Lists alerts under the grant (ACCESS_ALERTS_VIEW): covert lists' alerts only for their
  * owners and administrators. Writes the access-log entry (every query element and the count)
  * before returning. OUT: *out, a JSON array of alert objects (the caller decrefs). */
-int hotlist_alerts_list(access_grant *g, const hotlist_alert_query *q, json_t **out,
-                        pk_err *err);
+int hotlist_alerts_list(access_grant *g, const hotlist_alert_query *q, json_t **out, pk_err *err);
 
 /* The verification outcomes; "unverified" is only the initial status. */
 int hotlist_outcome_valid(const char *outcome);
