@@ -47,76 +47,10 @@ static void usage_text(FILE *f) {
             RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF);
 }
 
-static int is_dir(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The model directory when --models is not given. OUT: buf. */
-static void default_models(char *buf, size_t n) {
-    const char *env = getenv("PLATEKEEPER_MODELS");
-    if (env && *env) {
-        snprintf(buf, n, "%s", env);
-        return;
-    }
-    if (is_dir("models")) {
-        snprintf(buf, n, "models");
-        return;
-    }
-    char exe[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) *slash = 0;
-        snprintf(buf, n, "%s/../models", exe);
-        return;
-    }
-    snprintf(buf, n, "models");
-}
-
-static json_t *plate_json(const recog_plate *p, int index, int topn) {
-    json_t *o = json_object();
-    json_object_set_new(o, "plate", json_string(p->plate));
-    json_object_set_new(o, "confidence", json_real(p->confidence));
-    json_object_set_new(o, "matches_template", json_integer(0));
-    json_object_set_new(o, "plate_index", json_integer(index));
-    json_object_set_new(o, "region", json_string(""));
-    json_object_set_new(o, "region_confidence", json_integer(0));
-    json_object_set_new(o, "processing_time_ms", json_real(p->ms));
-    json_object_set_new(o, "requested_topn", json_integer(topn));
-    json_t *co = json_array();
-    for (int k = 0; k < 4; k++)
-        json_array_append_new(co, json_pack("{s:i,s:i}", "x", (int)(p->corners[k].x + 0.5f), "y",
-                                            (int)(p->corners[k].y + 0.5f)));
-    json_object_set_new(o, "coordinates", co);
-    json_t *ca = json_array();
-    for (int k = 0; k < p->n_cand; k++)
-        json_array_append_new(ca,
-                              json_pack("{s:s,s:f,s:i}", "plate", p->cand[k].plate, "confidence",
-                                        (double)p->cand[k].confidence, "matches_template", 0));
-    json_object_set_new(o, "candidates", ca);
-    return o;
-}
-
 static void print_result(read_ctx *c, const recog_image *img, const recog_result *res, long frame,
                          double frame_ms) {
     if (c->json) {
-        struct timeval tv;
-        gettimeofday(&tv, NULL);
-        json_t *o = json_object();
-        json_object_set_new(o, "version", json_integer(2));
-        json_object_set_new(o, "data_type", json_string("alpr_results"));
-        json_object_set_new(o, "epoch_time",
-                            json_integer((json_int_t)tv.tv_sec * 1000 + tv.tv_usec / 1000));
-        json_object_set_new(o, "img_width", json_integer(img->width));
-        json_object_set_new(o, "img_height", json_integer(img->height));
-        json_object_set_new(o, "processing_time_ms", json_real(res->ms));
-        json_object_set_new(o, "regions_of_interest", json_array());
-        json_t *rs = json_array();
-        for (int i = 0; i < res->n; i++)
-            json_array_append_new(rs, plate_json(&res->plates[i], i, c->params.topn));
-        json_object_set_new(o, "results", rs);
+        json_t *o = recog_result_json(img, res, c->params.topn);
         json_object_set_new(o, "file", json_string(c->file));
         if (frame >= 0) {
             json_object_set_new(o, "frame", json_integer(frame));
@@ -254,7 +188,7 @@ int cmd_read(int argc, char **argv) {
         }
     }
     if (optind >= argc) return cmd_usage("read", "no IMAGE or VIDEO given");
-    if (!models[0]) default_models(models, sizeof models);
+    if (!models[0]) recog_models_default(models, sizeof models);
     recog *eng;
     pk_err err;
     pk_err_clear(&err);

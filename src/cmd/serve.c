@@ -9,13 +9,14 @@
 
 #include "cmd/cmd.h"
 #include "core/conf.h"
+#include "recog/recog.h"
 #include "server/server.h"
 
 static int cmd_serve_run(server_config *cfg);
 
 static const char usage[] =
     "usage: platekeeper serve [--data DIR] [--listen ADDR:PORT] [--tls-cert F --tls-key F]\n"
-    "                         [--threads N] [--web DIR] [--print-routes]\n";
+    "                         [--threads N] [--web DIR] [--models DIR] [--print-routes]\n";
 
 int cmd_serve(int argc, char **argv) {
     static const struct option opts[] = {
@@ -23,21 +24,32 @@ int cmd_serve(int argc, char **argv) {
         {"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'k'},
         {"threads", required_argument, NULL, 't'},  {"web", required_argument, NULL, 'w'},
         {"print-routes", no_argument, NULL, 'p'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"models", required_argument, NULL, 'm'},   {NULL, 0, NULL, 0},
     };
     server_config cfg = {.data_dir = "data", .listen = "127.0.0.1:8080", .version = PK_VERSION};
     int c, have_listen = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:l:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': cfg.data_dir = optarg; break;
+        case 'd':
+            cfg.data_dir = optarg;
+            break;
         case 'l':
             cfg.listen = optarg;
             have_listen = 1;
             break;
-        case 'c': cfg.tls_cert = optarg; break;
-        case 'k': cfg.tls_key = optarg; break;
-        case 'w': cfg.web_dir = optarg; break;
+        case 'c':
+            cfg.tls_cert = optarg;
+            break;
+        case 'k':
+            cfg.tls_key = optarg;
+            break;
+        case 'w':
+            cfg.web_dir = optarg;
+            break;
+        case 'm':
+            cfg.models_dir = optarg;
+            break;
         case 't': {
             char *end;
             long n = strtol(optarg, &end, 10);
@@ -45,9 +57,15 @@ int cmd_serve(int argc, char **argv) {
             cfg.threads = (unsigned)n;
             break;
         }
-        case 'p': server_print_routes(stdout); return CMD_OK;
-        case 'h': fputs(usage, stdout); return CMD_OK;
-        default: fputs(usage, stderr); return CMD_USAGE;
+        case 'p':
+            server_print_routes(stdout);
+            return CMD_OK;
+        case 'h':
+            fputs(usage, stdout);
+            return CMD_OK;
+        default:
+            fputs(usage, stderr);
+            return CMD_USAGE;
         }
     }
     if (optind < argc) return cmd_usage("serve", "unexpected argument '%s'", argv[optind]);
@@ -71,6 +89,13 @@ int cmd_serve(int argc, char **argv) {
     }
     if (!cfg.web_dir && access("/usr/share/platekeeper/web/index.html", R_OK) == 0)
         cfg.web_dir = "/usr/share/platekeeper/web";
+
+    /* Recognition models: --models DIR, else where `platekeeper read` looks. */
+    static char models[4096];
+    if (!cfg.models_dir) {
+        recog_models_default(models, sizeof models);
+        cfg.models_dir = models;
+    }
 
     /* DIR/platekeeper.conf (written by init) fills in what the options left out. */
     pk_err err;

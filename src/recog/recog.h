@@ -20,6 +20,7 @@
 #ifndef PK_RECOG_RECOG_H
 #define PK_RECOG_RECOG_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -129,5 +130,15 @@ double recog_now_ms(void);
 
 /* Whether path names a video by its extension (.mp4 .mkv .avi .mov .ts .webm .m4v .mpg .mpeg). */
 int recog_is_video_name(const char *path);
+
+/* res as OpenALPR's `alpr -j` object (version, data_type "alpr_results", epoch_time, img_width,
+ * img_height, processing_time_ms, regions_of_interest, results[] with plate, confidence,
+ * coordinates, candidates...). The caller adds its own fields ("file"...). Returns a new
+ * reference (json_decref). */
+json_t *recog_result_json(const recog_image *img, const recog_result *res, int topn);
+
+/* The model directory to use when none is given: $PLATEKEEPER_MODELS, else ./models when it
+ * exists, else the models/ beside the running binary's directory (build/../models). OUT: buf. */
+void recog_models_default(char *buf, size_t n);
 
 #endif

@@ -93,8 +93,8 @@ void server_print_routes(FILE *out) {
                 if (rt->who & SR_ROLE(roles[i]))
                     json_array_append_new(who, json_string(access_role_name(roles[i])));
             if (rt->who & SR_UNIT) json_array_append_new(who, json_string("unit"));
-            json_t *o = json_pack("{s:s, s:s, s:o}", "method", rt->method, "path", rt->path,
-                                  "roles", who);
+            json_t *o =
+                json_pack("{s:s, s:s, s:o}", "method", rt->method, "path", rt->path, "roles", who);
             char *line = json_dumps(o, JSON_COMPACT);
             fprintf(out, "%s\n", line);
             free(line);
@@ -105,7 +105,9 @@ void server_print_routes(FILE *out) {
 
 /* --- the caller ------------------------------------------------------------------------------ */
 
-static int is_safe_method(const char *m) { return !strcmp(m, "GET") || !strcmp(m, "HEAD"); }
+static int is_safe_method(const char *m) {
+    return !strcmp(m, "GET") || !strcmp(m, "HEAD");
+}
 
 /* Resolves who is calling. Replies 401 and returns non-zero when the credentials are missing or
  * wrong. */
@@ -213,7 +215,8 @@ done:
 
 static void client_addr(struct MHD_Connection *c, char *buf, size_t n) {
     snprintf(buf, n, "unknown");
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr) return;
     const struct sockaddr *sa = ci->client_addr;
     if (sa->sa_family == AF_INET)
@@ -233,8 +236,8 @@ static void body_release(server_req *r) {
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload, size_t *upload_size, void **con_cls) {
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
     (void)version;
     server *s = cls;
     server_req *r = *con_cls;
@@ -254,9 +257,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         int known = 0;
         r->route = route_find(method, url, &r->params, &known);
         if (!r->route) {
-            if (known) server__reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s",
-                                           method, url);
-            else server__reply_error(r, 404, "not_found", "no such route: %s", url);
+            if (known)
+                server__reply_error(r, 405, "method_not_allowed", "%s is not allowed on %s", method,
+                                    url);
+            else
+                server__reply_error(r, 404, "not_found", "no such route: %s", url);
             return MHD_YES;
         }
         r->body_limit = r->route->max_body ? r->route->max_body : s->max_body;
@@ -269,8 +274,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
              * instead of a reset connection. */
             const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
             if (expect || (uint64_t)declared > SERVER__DISCARD_MAX)
-                server__reply_error(r, 413, "too_large", "request body of %lld bytes exceeds "
-                                    "the limit of %zu bytes", (long long)declared, r->body_limit);
+                server__reply_error(r, 413, "too_large",
+                                    "request body of %lld bytes exceeds "
+                                    "the limit of %zu bytes",
+                                    (long long)declared, r->body_limit);
             else
                 r->body_over = 1;
         }
@@ -376,7 +383,8 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
         const char *colon = strrchr(spec, ':');
         size_t hl = (size_t)(colon - spec);
         if (hl >= sizeof host) return pk_err_set(err, PK_EINVAL, "--listen: address too long");
-        if (hl == 0) snprintf(host, sizeof host, "0.0.0.0");
+        if (hl == 0)
+            snprintf(host, sizeof host, "0.0.0.0");
         else {
             memcpy(host, spec, hl);
             host[hl] = '\0';
@@ -404,7 +412,9 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
     return PK_OK;
 }
 
-static char *dup_or_null(const char *s) { return s ? pk_xstrdup(s) : NULL; }
+static char *dup_or_null(const char *s) {
+    return s ? pk_xstrdup(s) : NULL;
+}
 
 /* The hotlist engine's publish callback: one alert to the "alerts" topic, with who may see it
  * as the event's meta (covert lists' alerts go to their owners and administrators only). */
@@ -418,6 +428,21 @@ static void publish_alert(void *ctx, const hotlist_alert_note *note) {
     json_decref(meta);
     server__publish_meta(ctx, "alerts", note->json, m);
     free(m);
+}
+
+/* Recognition is a service beside the data: the server runs without it (the route answers 503
+ * and says why) rather than refusing to start over a missing or damaged model file. */
+static void open_recog(server *s, const char *dir) {
+    if (!dir) {
+        snprintf(s->rec_why, sizeof s->rec_why, "no model directory configured");
+        return;
+    }
+    pk_err err;
+    pk_err_clear(&err);
+    if (recog_open(dir, &s->rec, &err)) {
+        snprintf(s->rec_why, sizeof s->rec_why, "%s", err.msg);
+        fprintf(stderr, "platekeeper serve: plate recognition disabled: %s\n", err.msg);
+    }
 }
 
 int server_new(const server_config *cfg, server **out, pk_err *err) {
@@ -473,6 +498,7 @@ int server_new(const server_config *cfg, server **out, pk_err *err) {
     rc = hotlist_engine_new(s->db_path, &s->hot, err);
     if (rc) return rc;
     hotlist_engine_set_publish(s->hot, publish_alert, s);
+    open_recog(s, cfg->models_dir);
     return server__hotlist_open(s, err);
 }
 
@@ -519,7 +545,9 @@ int server_start(server *s, unsigned *port, pk_err *err) {
     return rc;
 }
 
-const char *server_url(const server *s) { return s->url; }
+const char *server_url(const server *s) {
+    return s->url;
+}
 
 int server_stop(server *s, pk_err *err) {
     if (!s->mhd) return PK_OK;
@@ -559,6 +587,7 @@ void server_free(server *s) {
     server__hub_free(s->hub);
     search_index_free(s->index);
     hotlist_engine_free(s->hot);
+    recog_free(s->rec);
     pthread_mutex_destroy(&s->pool_mu);
     free(s->pool);
     free(s->data_dir);

@@ -32,16 +32,18 @@
 typedef struct server server;
 
 typedef struct server_config {
-    const char *data_dir;   /* the data directory (DIR/platekeeper.db, DIR/policy.html) */
-    const char *listen;     /* "ADDR:PORT" ("127.0.0.1:8080", "[::1]:8443", ":8080"); port 0 = any */
-    const char *tls_cert;   /* PEM file, or NULL for plain HTTP */
-    const char *tls_key;    /* PEM file, or NULL */
-    const char *web_dir;    /* static files for the browser UI, or NULL for none */
-    unsigned threads;       /* worker threads; 0 = default (8) */
-    unsigned timeout_s;     /* idle connection timeout; 0 = default (30 s) */
-    size_t max_body;        /* default request body limit; 0 = default (1 MiB) */
-    unsigned grace_s;       /* how long server_stop waits for in-flight requests; 0 = 10 s */
-    const char *version;    /* the product version /version reports */
+    const char *data_dir; /* the data directory (DIR/platekeeper.db, DIR/policy.html) */
+    const char *listen;   /* "ADDR:PORT" ("127.0.0.1:8080", "[::1]:8443", ":8080"); port 0 = any */
+    const char *tls_cert; /* PEM file, or NULL for plain HTTP */
+    const char *tls_key;  /* PEM file, or NULL */
+    const char *web_dir;  /* static files for the browser UI, or NULL for none */
+    unsigned threads;     /* worker threads; 0 = default (8) */
+    unsigned timeout_s;   /* idle connection timeout; 0 = default (30 s) */
+    size_t max_body;      /* default request body limit; 0 = default (1 MiB) */
+    unsigned grace_s;     /* how long server_stop waits for in-flight requests; 0 = 10 s */
+    const char *version;  /* the product version /version reports */
+    const char *models_dir; /* plate recognition models for POST /api/v1/recognize, or NULL for
+                               none; models that fail to load leave that route answering 503 */
 } server_config;
 
 /* Opens the database (checking it is there and up to date) and prepares the server; nothing

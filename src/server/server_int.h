@@ -42,27 +42,29 @@
 #include "access/access.h"
 #include "hotlist/hotlist.h"
 #include "ingest/ingest.h"
+#include "recog/recog.h"
 #include "records/records.h"
 #include "search/search.h"
 #include "server/server.h"
 
 /* Who may call a route: role bits, SR_UNIT for unit keys, or SR_PUBLIC. */
-#define SR_ROLE(r) (1u << (r))
-#define SR_ADMIN SR_ROLE(ACCESS_ROLE_ADMIN)
+#define SR_ROLE(r)      (1u << (r))
+#define SR_ADMIN        SR_ROLE(ACCESS_ROLE_ADMIN)
 #define SR_INVESTIGATOR SR_ROLE(ACCESS_ROLE_INVESTIGATOR)
-#define SR_OPERATOR SR_ROLE(ACCESS_ROLE_OPERATOR)
-#define SR_AUDITOR SR_ROLE(ACCESS_ROLE_AUDITOR)
-#define SR_CUSTODIAN SR_ROLE(ACCESS_ROLE_CUSTODIAN)
-#define SR_ANY_USER (SR_ADMIN | SR_INVESTIGATOR | SR_OPERATOR | SR_AUDITOR | SR_CUSTODIAN)
-#define SR_UNIT (1u << 29)
-#define SR_PUBLIC (1u << 30)
+#define SR_OPERATOR     SR_ROLE(ACCESS_ROLE_OPERATOR)
+#define SR_AUDITOR      SR_ROLE(ACCESS_ROLE_AUDITOR)
+#define SR_CUSTODIAN    SR_ROLE(ACCESS_ROLE_CUSTODIAN)
+#define SR_ANY_USER     (SR_ADMIN | SR_INVESTIGATOR | SR_OPERATOR | SR_AUDITOR | SR_CUSTODIAN)
+#define SR_UNIT         (1u << 29)
+#define SR_PUBLIC       (1u << 30)
 
 #define SERVER__DEFAULT_BODY ((size_t)1 << 20)
-#define SERVER__DISCARD_MAX ((uint64_t)64 << 20) /* oversize bodies up to this are read, dropped */
-#define SERVER__BODY_BUDGET ((size_t)512 << 20) /* all request bodies held at once */
-#define SERVER__MAX_DEPTH 16   /* JSON nesting allowed in request bodies */
-#define SERVER__MAX_PARAMS 4
-#define SERVER__PARAM_MAX 128
+#define SERVER__DISCARD_MAX  ((uint64_t)64 << 20) /* oversize bodies up to this are read, dropped  \
+                                                   */
+#define SERVER__BODY_BUDGET ((size_t)512 << 20)   /* all request bodies held at once */
+#define SERVER__MAX_DEPTH   16                    /* JSON nesting allowed in request bodies */
+#define SERVER__MAX_PARAMS  4
+#define SERVER__PARAM_MAX   128
 
 typedef struct server_req server_req;
 
@@ -78,11 +80,11 @@ typedef struct server_slot {
 typedef int (*server__handler)(server_req *r);
 
 typedef struct server_route {
-    const char *method;   /* "GET", "POST", "PUT", "DELETE" */
-    const char *path;     /* "/api/v1/users/{id}/status" */
-    unsigned who;         /* SR_* bits */
+    const char *method; /* "GET", "POST", "PUT", "DELETE" */
+    const char *path;   /* "/api/v1/users/{id}/status" */
+    unsigned who;       /* SR_* bits */
     server__handler fn;
-    size_t max_body;      /* 0 = the server's default */
+    size_t max_body; /* 0 = the server's default */
 } server_route;
 
 /* Every handler file's table; add yours here and to routes.c. */
@@ -94,6 +96,7 @@ extern const server_route server__settings_routes[];
 extern const server_route server__events_routes[];
 extern const server_route server__reads_routes[];
 extern const server_route server__ingest_routes[];
+extern const server_route server__recog_routes[];
 extern const server_route server__hotlists_routes[];
 extern const server_route server__alerts_routes[];
 extern const server_route server__holds_routes[];
@@ -118,19 +121,19 @@ enum server_auth { SERVER_AUTH_NONE = 0, SERVER_AUTH_BEARER, SERVER_AUTH_COOKIE,
 struct server_req {
     server *srv;
     struct MHD_Connection *conn;
-    const char *method;           /* borrowed from MHD for the request */
-    const char *url;              /* path without the query string */
-    const server_route *route;    /* the matched route, NULL when none */
+    const char *method;        /* borrowed from MHD for the request */
+    const char *url;           /* path without the query string */
+    const server_route *route; /* the matched route, NULL when none */
     server_params params;
-    char *body;                   /* request body, NUL-terminated, owned (NULL when empty) */
+    char *body; /* request body, NUL-terminated, owned (NULL when empty) */
     size_t body_len;
     size_t body_limit;
-    size_t body_cap;              /* bytes allocated for body (counted in server.buffered) */
-    int body_over;                /* body went past body_limit (rest discarded) */
-    int body_busy;                /* ... or past the server-wide budget (503, not 413) */
-    uint64_t body_dropped;        /* bytes discarded so far */
-    store *st;                    /* this request's store handle, borrowed from the pool */
-    server_slot *slot;            /* the pool slot st belongs to */
+    size_t body_cap;       /* bytes allocated for body (counted in server.buffered) */
+    int body_over;         /* body went past body_limit (rest discarded) */
+    int body_busy;         /* ... or past the server-wide budget (503, not 413) */
+    uint64_t body_dropped; /* bytes discarded so far */
+    store *st;             /* this request's store handle, borrowed from the pool */
+    server_slot *slot;     /* the pool slot st belongs to */
     enum server_auth auth;
     access_user user;             /* the caller, when auth is BEARER or COOKIE */
     char unit[ACCESS_NAME_MAX];   /* the unit's name, when auth is UNIT */
@@ -143,7 +146,7 @@ struct server_req {
     struct {
         char name[32];
         char value[512];
-    } hdr[4];                     /* extra headers for the response (server__reply_header) */
+    } hdr[4]; /* extra headers for the response (server__reply_header) */
     int n_hdr;
 };
 
@@ -158,16 +161,18 @@ struct server {
     struct MHD_Daemon *mhd;
     unsigned port;
     int tls;
-    atomic_int inflight;          /* requests between first callback and completion */
-    atomic_size_t buffered;       /* request body bytes held by all requests together */
+    atomic_int inflight;    /* requests between first callback and completion */
+    atomic_size_t buffered; /* request body bytes held by all requests together */
     atomic_int stopping;
-    pthread_mutex_t pool_mu;      /* guards the store pool */
+    pthread_mutex_t pool_mu; /* guards the store pool */
     server_slot **pool;
     int pool_n, pool_cap;
     struct server_sse_hub *hub;
-    pk_clock clock;               /* wall clock (tests of expiry run a real server and wait) */
-    search_index *index;          /* the plate dictionary, shared by all threads */
-    hotlist_engine *hot;          /* the hotlist matcher every ingested read goes through */
+    pk_clock clock;      /* wall clock (tests of expiry run a real server and wait) */
+    search_index *index; /* the plate dictionary, shared by all threads */
+    hotlist_engine *hot; /* the hotlist matcher every ingested read goes through */
+    recog *rec;          /* plate recognition engine, NULL when no models loaded */
+    char rec_why[256];   /* why rec is NULL (for the 503 answer) */
     struct server_hotlist_sched *hotlist_sched; /* the scheduled re-import thread (h_alerts.c) */
     struct server_records_sched *records_sched; /* the daily purge thread (records_sched.c) */
 };
@@ -192,7 +197,13 @@ unsigned server__status_for(int rc);
 /* --- request input (request.c, on top of parse.c) ----------------------------------------- */
 
 typedef enum server_ftype {
-    SF_STRING = 1, SF_INT, SF_NUMBER, SF_BOOL, SF_ARRAY, SF_OBJECT, SF_ANY
+    SF_STRING = 1,
+    SF_INT,
+    SF_NUMBER,
+    SF_BOOL,
+    SF_ARRAY,
+    SF_OBJECT,
+    SF_ANY
 } server_ftype;
 
 /* One field a JSON body may carry. Strings longer than max_len (0 = 1024) are refused. */
@@ -258,7 +269,7 @@ json_t *server__user_json(const access_user *u);
 /* --- parsing without MHD (parse.c; fuzzed by fuzz/fuzz_http_json.c) ------------------------ */
 
 typedef struct server_perr {
-    const char *code;  /* "invalid_json", "too_deep", "unknown_field"... */
+    const char *code; /* "invalid_json", "too_deep", "unknown_field"... */
     char msg[256];
 } server_perr;
 
@@ -309,8 +320,7 @@ void server__hub_free(struct server_sse_hub *h);
 /* Decides per subscriber whether an event goes out (e.g. covert alerts only to the list's
  * owners); meta is what the publisher attached for this decision (NULL when nothing), never
  * sent. NULL filter sends every event of the topic. */
-typedef int (*server__sse_filter)(void *ctx, const char *topic, const char *json,
-                                  const char *meta);
+typedef int (*server__sse_filter)(void *ctx, const char *topic, const char *json, const char *meta);
 
 /* server_publish with meta (JSON text or NULL) for the subscribers' filters. */
 void server__publish_meta(server *s, const char *topic, const char *json, const char *meta);

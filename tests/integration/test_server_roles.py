@@ -28,6 +28,7 @@ EXPECTED = {
     ("GET", "/api/v1/units"): {"admin"},
     ("POST", "/api/v1/units"): {"admin"},
     ("GET", "/api/v1/reads"): {"investigator", "admin"},
+    ("POST", "/api/v1/recognize"): {"admin", "investigator", "operator"},
     ("POST", "/api/v1/reads"): {"admin", "unit"},
     ("GET", "/api/v1/reads/{id}"): {"investigator", "admin", "operator"},
     ("GET", "/api/v1/reads/{id}/image"): {"investigator", "admin", "operator"},

@@ -1,0 +1,84 @@
+/*
+ * json.c: a recognition result as OpenALPR's `alpr -j` object, shared by `platekeeper read -j`
+ * and the server's POST /api/v1/recognize, so both answer in the one shape that tools made for
+ * OpenALPR already read.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "recog/recog_int.h"
+
+static json_t *plate_json(const recog_plate *p, int index, int topn) {
+    json_t *o = json_object();
+    json_object_set_new(o, "plate", json_string(p->plate));
+    json_object_set_new(o, "confidence", json_real(p->confidence));
+    json_object_set_new(o, "matches_template", json_integer(0));
+    json_object_set_new(o, "plate_index", json_integer(index));
+    json_object_set_new(o, "region", json_string(""));
+    json_object_set_new(o, "region_confidence", json_integer(0));
+    json_object_set_new(o, "processing_time_ms", json_real(p->ms));
+    json_object_set_new(o, "requested_topn", json_integer(topn));
+    json_t *co = json_array();
+    for (int k = 0; k < 4; k++)
+        json_array_append_new(co, json_pack("{s:i,s:i}", "x", (int)(p->corners[k].x + 0.5f), "y",
+                                            (int)(p->corners[k].y + 0.5f)));
+    json_object_set_new(o, "coordinates", co);
+    json_t *ca = json_array();
+    for (int k = 0; k < p->n_cand; k++)
+        json_array_append_new(ca,
+                              json_pack("{s:s,s:f,s:i}", "plate", p->cand[k].plate, "confidence",
+                                        (double)p->cand[k].confidence, "matches_template", 0));
+    json_object_set_new(o, "candidates", ca);
+    return o;
+}
+
+json_t *recog_result_json(const recog_image *img, const recog_result *res, int topn) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    json_t *o = json_object();
+    json_object_set_new(o, "version", json_integer(2));
+    json_object_set_new(o, "data_type", json_string("alpr_results"));
+    json_object_set_new(o, "epoch_time",
+                        json_integer((json_int_t)tv.tv_sec * 1000 + tv.tv_usec / 1000));
+    json_object_set_new(o, "img_width", json_integer(img->width));
+    json_object_set_new(o, "img_height", json_integer(img->height));
+    json_object_set_new(o, "processing_time_ms", json_real(res->ms));
+    json_object_set_new(o, "regions_of_interest", json_array());
+    json_t *rs = json_array();
+    for (int i = 0; i < res->n; i++)
+        json_array_append_new(rs, plate_json(&res->plates[i], i, topn));
+    json_object_set_new(o, "results", rs);
+    return o;
+}
+
+static int is_dir(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void recog_models_default(char *buf, size_t n) {
+    const char *env = getenv("PLATEKEEPER_MODELS");
+    if (env && *env) {
+        snprintf(buf, n, "%s", env);
+        return;
+    }
+    if (is_dir("models")) {
+        snprintf(buf, n, "models");
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        snprintf(buf, n, "%s/../models", exe);
+        return;
+    }
+    snprintf(buf, n, "models");
+}

@@ -1,0 +1,101 @@
+"""POST /api/v1/recognize against a real `platekeeper serve` (issue 6, docs/api.md): the body
+is an image, the answer OpenALPR's result object, the same as `platekeeper read -j` gives for
+that file; bad images, parameters and callers get clear errors; nothing is stored or logged.
+"""
+import io
+import json
+import os
+import sqlite3
+import struct
+import subprocess
+import tempfile
+import zlib
+
+from pkserver import PK_BIN, Server, Tap
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+DATA = os.environ.get("PK_DATA") or os.path.join(ROOT, "..", "shared", "data")
+SCENE = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "car3.jpg")
+
+
+def png(w, h):
+    """A grey w x h PNG made with the standard library (a gradient, no plate in it)."""
+    raw = b"".join(b"\0" + bytes((x * 255 // max(1, w - 1)) for x in range(w)) for _ in range(h))
+
+    def chunk(kind, data):
+        c = kind + data
+        return struct.pack(">I", len(data)) + c + struct.pack(">I", zlib.crc32(c) & 0xffffffff)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def access_rows(srv):
+    d = sqlite3.connect(os.path.join(srv.data, "platekeeper.db"), timeout=30)
+    n = d.execute("SELECT count(*) FROM access_log").fetchone()[0]
+    d.close()
+    return n
+
+
+def main(t):
+    with Server() as srv:
+        team = srv.team()
+        inv, op, aud = team["investigator"], team["operator"], team["auditor"]
+        img = png(320, 240)
+        before = access_rows(srv)
+        st, body, _ = inv.call("POST", "/api/v1/recognize", raw=img, ctype="image/png")
+        t.ok(st == 200 and body.get("data_type") == "alpr_results" and body["img_width"] == 320
+             and body["img_height"] == 240 and body["results"] == [],
+             "a plate-free image: 200, OpenALPR object, no results", (st, body))
+        st, body, _ = op.call("POST", "/api/v1/recognize?country=eu&topn=3", raw=img,
+                              ctype="image/png")
+        t.ok(st == 200 and body.get("data_type") == "alpr_results",
+             "an operator may recognize, with country and topn", (st, body))
+        t.eq(access_rows(srv), before, "recognition writes no access-log entry (no data read)")
+
+        if os.path.exists(SCENE):
+            raw = open(SCENE, "rb").read()
+            st, body, _ = inv.call("POST", "/api/v1/recognize?topn=5", raw=raw, ctype="image/jpeg")
+            p = subprocess.run([PK_BIN, "read", "-j", "-n", "5", SCENE], capture_output=True,
+                               text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+            cli = json.loads(p.stdout)
+            plates = lambda o: [(r["plate"], r["coordinates"]) for r in o["results"]]  # noqa: E731
+            t.ok(st == 200 and plates(body) == plates(cli) and plates(body)
+                 and any(r["plate"] == "1AMW240" for r in body["results"]),
+                 "a real scene: the API reads what `read -j` reads (1AMW240)", (st, body, cli))
+            t.ok(all(len(r["candidates"]) <= 5 and r["requested_topn"] == 5
+                     for r in body["results"]), "topn limits the candidates")
+
+        # bad input: a clear error naming the problem
+        cases = [
+            ("empty body", "/api/v1/recognize", b"", 400, "body"),
+            ("not an image", "/api/v1/recognize", b"hello, this is text", 400, "image"),
+            ("a truncated PNG", "/api/v1/recognize", img[:60], 400, "image"),
+            ("unknown country", "/api/v1/recognize?country=mars", img, 400, "country"),
+            ("topn 0", "/api/v1/recognize?topn=0", img, 400, "topn"),
+            ("topn 26", "/api/v1/recognize?topn=26", img, 400, "topn"),
+            ("unknown parameter", "/api/v1/recognize?plate=X", img, 400, "plate"),
+        ]
+        for name, path, raw, status, word in cases:
+            st, body, _ = inv.call("POST", path, raw=raw, ctype="application/octet-stream")
+            t.ok(st == status and isinstance(body, dict) and word in body.get("message", ""),
+                 "%s: %d naming %s" % (name, status, word), (st, body))
+        st, body, _ = aud.call("POST", "/api/v1/recognize", raw=img, ctype="image/png")
+        t.eq(st, 403, "an auditor may not")
+        st, body, _ = srv.call("POST", "/api/v1/recognize", raw=img, ctype="image/png")
+        t.eq(st, 401, "no login: 401")
+        t.eq(access_rows(srv) - before, 1, "only the auditor's refusal is logged")
+
+    # A server whose models are missing still starts; the route says why it cannot answer.
+    empty = tempfile.mkdtemp()
+    with Server(extra_args=["--models", empty]) as srv:
+        inv = srv.team()["investigator"]
+        st, body, _ = inv.call("POST", "/api/v1/recognize", raw=png(64, 64), ctype="image/png")
+        t.ok(st == 503 and "detector.pkm" in body.get("message", ""),
+             "no models: 503 naming the missing file", (st, body))
+        st, _, _ = inv.call("GET", "/api/v1/reads?plate=X&purpose=investigation&case=C-1")
+        t.eq(st, 200, "the rest of the server works without models")
+
+
+if __name__ == "__main__":
+    Tap().run(main)
