@@ -77,8 +77,8 @@ function showView(name) {
 // On logout nothing of the last user's data stays in the page: tables, panels, forms, reports.
 function wipePages() {
   for (const tb of document.querySelectorAll("main tbody")) tb.replaceChildren();
-  for (const p of document.querySelectorAll("main .panel, #read-detail, #hotlist-detail, #search-results, #search-more")) p.hidden = true;
-  for (const p of document.querySelectorAll("#audit-report, #audit-verify-result, #search-summary, #sharing-report, #export-result, #fulfil-result, #import-errors")) p.replaceChildren();
+  for (const p of document.querySelectorAll("main .panel, #read-detail, #hotlist-detail, #search-results, #search-more, #recognize-results")) p.hidden = true;
+  for (const p of document.querySelectorAll("#audit-report, #audit-verify-result, #search-summary, #recognize-summary, #sharing-report, #export-result, #fulfil-result, #import-errors")) p.replaceChildren();
   for (const f of document.querySelectorAll("main form:not(#login-form)")) f.reset();
   clearFormErrors(document);
 }
