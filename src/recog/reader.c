@@ -208,9 +208,6 @@ static const float variants_us[][2] = {{0.04f, 0.07f}, {0.10f, 0.14f}, {0.0f, 0.
  * 4-6 points, while US scenes read worse with these (75% against 79% on the unseen half). */
 static const float variants_eu[][2] = {{0.06f, 0.08f}, {0.12f, 0.14f}, {0.02f, 0.04f}};
 #define N_VARIANTS ((int)(sizeof variants_us / sizeof variants_us[0]))
-#ifndef ENSEMBLE_VARIANTS
-#define ENSEMBLE_VARIANTS 2
-#endif
 
 /* US plates: most states issue no letter O, or print it as the digit zero (11 O against 153 0
  * in the labels of the training half of the US crops), while the synthetic training text drew O
@@ -227,13 +224,10 @@ void recog__read_box(const recog__net *const *rds, int nrd, const recog_image *i
     if (o) bias[o - rds[0]->alphabet + 1] = logf(US_O_PRIOR);
     recog_candidate all[RECOG__MAX_READERS * N_VARIANTS * RECOG_MAX_TOPN];
     float *probs[RECOG__MAX_READERS * N_VARIANTS];
-    /* An ensemble reads the two likeliest crops only: its readers make up for the third, and
-     * the time stays within the goal (MODEL_CARD.md). */
-    int nvar = nrd > 1 ? ENSEMBLE_VARIANTS : N_VARIANTS;
     const float(*var)[2] = us ? variants_us : variants_eu;
     int n = 0, np = 0, T = 0, C = 0;
     for (int r = 0; r < nrd; r++)
-        for (int v = 0; v < nvar; v++) {
+        for (int v = 0; v < N_VARIANTS; v++) {
             probs[np] = variant_probs(rds[r], img, x0, y0, x1, y1, var[v][0], var[v][1],
                                       o ? bias : NULL, &T, &C);
             recog_candidate c[RECOG_MAX_TOPN];
