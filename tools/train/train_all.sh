@@ -3,9 +3,10 @@
 # (`make train`). Uses Debian's interpreter ($PYTHON, default /usr/bin/python3) with python3-torch,
 # python3-numpy and python3-pil, the fonts of fonts-roadgeek, fonts-urw-base35, fonts-dejavu and
 # fonts-liberation2, and $PK_DATA (default ../shared/data): backgrounds/ for synthesis and
-# openalpr-benchmarks/seg_and_ocr (its training half only) for the reader.
-# About two hours on 2 cores (more when the machine is shared): the two trainings run side by
-# side, one thread each. Everything intermediate goes to work/ (git-ignored). Wall-clock budgets
+# openalpr-benchmarks/seg_and_ocr and openalpr-benchmarks/endtoend (their training halves only).
+# About three and a half hours on 2 cores (more when the machine is shared): stages 1-2 from
+# scratch on synthetic data and real crops, stage 3 fine-tuning on real scenes; in each stage
+# the two trainings run side by side, one thread each. Everything intermediate goes to work/ (git-ignored). Wall-clock budgets
 # (MIN_*) bound each stage, so a busier machine gives fewer steps: see models/MODEL_CARD.md for
 # the step counts behind the committed models.
 set -eu
