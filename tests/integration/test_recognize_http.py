@@ -2,15 +2,14 @@
 is an image, the answer OpenALPR's result object, the same as `platekeeper read -j` gives for
 that file; bad images, parameters and callers get clear errors; nothing is stored or logged.
 """
-import io
 import json
 import os
-import sqlite3
 import struct
 import subprocess
 import tempfile
 import zlib
 
+from pkdata import last_id, new_rows
 from pkserver import PK_BIN, Server, Tap
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -30,19 +29,12 @@ def png(w, h):
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def access_rows(srv):
-    d = sqlite3.connect(os.path.join(srv.data, "platekeeper.db"), timeout=30)
-    n = d.execute("SELECT count(*) FROM access_log").fetchone()[0]
-    d.close()
-    return n
-
-
 def main(t):
     with Server() as srv:
         team = srv.team()
         inv, op, aud = team["investigator"], team["operator"], team["auditor"]
         img = png(320, 240)
-        before = access_rows(srv)
+        before = last_id(srv)
         st, body, _ = inv.call("POST", "/api/v1/recognize", raw=img, ctype="image/png")
         t.ok(st == 200 and body.get("data_type") == "alpr_results" and body["img_width"] == 320
              and body["img_height"] == 240 and body["results"] == [],
@@ -51,7 +43,7 @@ def main(t):
                               ctype="image/png")
         t.ok(st == 200 and body.get("data_type") == "alpr_results",
              "an operator may recognize, with country and topn", (st, body))
-        t.eq(access_rows(srv), before, "recognition writes no access-log entry (no data read)")
+        t.eq(new_rows(srv, before), [], "recognition writes no access-log entry (no data read)")
 
         if os.path.exists(SCENE):
             raw = open(SCENE, "rb").read()
@@ -84,7 +76,9 @@ def main(t):
         t.eq(st, 403, "an auditor may not")
         st, body, _ = srv.call("POST", "/api/v1/recognize", raw=img, ctype="image/png")
         t.eq(st, 401, "no login: 401")
-        t.eq(access_rows(srv) - before, 1, "only the auditor's refusal is logged")
+        rows = new_rows(srv, before)
+        t.ok(len(rows) == 1 and rows[0][1] == "u_auditor" and rows[0][3] == "refused",
+             "only the auditor's refusal is logged", rows)
 
     # A server whose models are missing still starts; the route says why it cannot answer.
     empty = tempfile.mkdtemp()
