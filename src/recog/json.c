@@ -3,13 +3,7 @@
  * and the server's POST /api/v1/recognize, so both answer in the one shape that tools made for
  * OpenALPR already read.
  */
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <sys/time.h>
-#include <unistd.h>
 
 #include "recog/recog_int.h"
 
@@ -54,31 +48,4 @@ json_t *recog_result_json(const recog_image *img, const recog_result *res, int t
         json_array_append_new(rs, plate_json(&res->plates[i], i, topn));
     json_object_set_new(o, "results", rs);
     return o;
-}
-
-static int is_dir(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-void recog_models_default(char *buf, size_t n) {
-    const char *env = getenv("PLATEKEEPER_MODELS");
-    if (env && *env) {
-        snprintf(buf, n, "%s", env);
-        return;
-    }
-    if (is_dir("models")) {
-        snprintf(buf, n, "models");
-        return;
-    }
-    char exe[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) *slash = 0;
-        snprintf(buf, n, "%s/../models", exe);
-        return;
-    }
-    snprintf(buf, n, "models");
 }

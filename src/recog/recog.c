@@ -1,10 +1,12 @@
 /*
- * recog.c: the engine: loading the models once, and detect-then-read for one image.
+ * recog.c: the engine: finding and loading the models once, and detect-then-read for one image.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "recog/recog_int.h"
 
@@ -203,4 +205,31 @@ int recog_read_crop(const recog *r, const recog_image *img, const recog_params *
     recog__read_box(rds, nrd, img, x0, y0, x0 + w, y0 + h, p->topn, p->country == RECOG_US, plate);
     if (p->country == RECOG_EU) recog__plate_harmonize(plate);
     return PK_OK;
+}
+
+static int is_dir(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void recog_models_default(char *buf, size_t n) {
+    const char *env = getenv("PLATEKEEPER_MODELS");
+    if (env && *env) {
+        snprintf(buf, n, "%s", env);
+        return;
+    }
+    if (is_dir("models")) {
+        snprintf(buf, n, "models");
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        snprintf(buf, n, "%s/../models", exe);
+        return;
+    }
+    snprintf(buf, n, "models");
 }
