@@ -65,7 +65,17 @@ static void gemm(int M, int N, int K, const float *A, const float *B, float *C) 
 #endif
 }
 
-/* im2col for one image: col[(ci*kh+ky)*kw+kx][oy*ow+ox]. */
+/* The output columns [*lo, *hi) whose input column ox * sw + x0 falls inside 0..w-1. */
+static void valid_cols(int ow, int w, int sw, int x0, int *lo, int *hi) {
+    int a = x0 >= 0 ? 0 : (-x0 + sw - 1) / sw;
+    int b = w - 1 - x0 < 0 ? 0 : (w - 1 - x0) / sw + 1;
+    *lo = a < ow ? a : ow;
+    *hi = b < ow ? b : ow;
+    if (*hi < *lo) *hi = *lo;
+}
+
+/* im2col for one image: col[(ci*kh+ky)*kw+kx][oy*ow+ox]. The in-bounds span of each row is
+ * worked out once, so the copy loops carry no bounds tests. */
 static void im2col(const recog__layer *L, const float *in, int h, int w, int oh, int ow,
                    float *col) {
     size_t n = (size_t)oh * ow;
@@ -74,6 +84,8 @@ static void im2col(const recog__layer *L, const float *in, int h, int w, int oh,
         for (int ky = 0; ky < L->kh; ky++) {
             for (int kx = 0; kx < L->kw; kx++) {
                 float *dst = col + ((size_t)(ci * L->kh + ky) * L->kw + kx) * n;
+                int x0 = -L->pw + kx * L->dw, lo, hi;
+                valid_cols(ow, w, L->sw, x0, &lo, &hi);
                 for (int oy = 0; oy < oh; oy++) {
                     int iy = oy * L->sh - L->ph + ky * L->dh;
                     float *d = dst + (size_t)oy * ow;
@@ -81,16 +93,18 @@ static void im2col(const recog__layer *L, const float *in, int h, int w, int oh,
                         memset(d, 0, sizeof(float) * (size_t)ow);
                         continue;
                     }
-                    const float *s = src + (size_t)iy * w;
-                    int x0 = -L->pw + kx * L->dw;
-                    if (L->sw == 1 && x0 >= 0 && x0 + ow <= w) {
-                        memcpy(d, s + x0, sizeof(float) * (size_t)ow);
-                        continue;
+                    /* Input columns from lo * sw + x0 (>= 0 by valid_cols) onwards. */
+                    const float *s = src + (size_t)iy * w + (lo * L->sw + x0);
+                    for (int ox = 0; ox < lo; ox++) d[ox] = 0.0f;
+                    if (L->sw == 1) {
+                        memcpy(d + lo, s, sizeof(float) * (size_t)(hi - lo));
+                    } else if (L->sw == 2) {
+                        for (int ox = lo; ox < hi; ox++) d[ox] = s[2 * (ox - lo)];
+                    } else {
+                        int sw = L->sw;
+                        for (int ox = lo; ox < hi; ox++) d[ox] = s[(size_t)(ox - lo) * sw];
                     }
-                    for (int ox = 0; ox < ow; ox++) {
-                        int ix = ox * L->sw + x0;
-                        d[ox] = (ix >= 0 && ix < w) ? s[ix] : 0.0f;
-                    }
+                    for (int ox = hi; ox < ow; ox++) d[ox] = 0.0f;
                 }
             }
         }
@@ -98,32 +112,43 @@ static void im2col(const recog__layer *L, const float *in, int h, int w, int oh,
 }
 
 /* Direct convolution for a one-channel input (the detector's first layer): im2col plus a GEMM
- * with K = kh*kw costs more in copying than in arithmetic there. Same sums as the GEMM path up
- * to rounding order. */
+ * with K = kh*kw costs more in copying than in arithmetic there. For each output row the kh*kw
+ * shifted input rows are gathered once (a few KiB, so they stay in L1) and every output channel
+ * is summed from them in one pass, so each output value is written once. Same sums as the GEMM
+ * path up to rounding order. */
 static void conv1_direct(const recog__layer *L, const float *in, int h, int w, float *out, int oh,
                          int ow) {
     size_t n = (size_t)oh * ow;
-    memset(out, 0, sizeof(float) * n * (size_t)L->cout);
-    float *row = pk_xmalloc(sizeof(float) * (size_t)ow);
-    for (int oy = 0; oy < oh; oy++)
+    int K = L->kh * L->kw;
+    float *taps = pk_xmalloc(sizeof(float) * (size_t)ow * (size_t)K);
+    for (int oy = 0; oy < oh; oy++) {
         for (int ky = 0; ky < L->kh; ky++) {
             int iy = oy * L->sh - L->ph + ky * L->dh;
-            if (iy < 0 || iy >= h) continue;
-            const float *s = in + (size_t)iy * w;
             for (int kx = 0; kx < L->kw; kx++) {
-                int x0 = -L->pw + kx * L->dw;
-                for (int ox = 0; ox < ow; ox++) {
-                    int ix = ox * L->sw + x0;
-                    row[ox] = (ix >= 0 && ix < w) ? s[ix] : 0.0f;
+                float *row = taps + (size_t)(ky * L->kw + kx) * ow;
+                if (iy < 0 || iy >= h) {
+                    memset(row, 0, sizeof(float) * (size_t)ow);
+                    continue;
                 }
-                for (int co = 0; co < L->cout; co++) {
-                    float wt = L->w[((size_t)co * L->kh + ky) * L->kw + kx];
-                    float *o = out + (size_t)co * n + (size_t)oy * ow;
-                    for (int ox = 0; ox < ow; ox++) o[ox] += wt * row[ox];
-                }
+                const float *s = in + (size_t)iy * w;
+                int x0 = -L->pw + kx * L->dw, lo, hi;
+                valid_cols(ow, w, L->sw, x0, &lo, &hi);
+                for (int ox = 0; ox < ow; ox++)
+                    row[ox] = ox >= lo && ox < hi ? s[ox * L->sw + x0] : 0.0f;
             }
         }
-    free(row);
+        for (int co = 0; co < L->cout; co++) {
+            const float *wt = L->w + (size_t)co * K;
+            float *o = out + (size_t)co * n + (size_t)oy * ow;
+            for (int ox = 0; ox < ow; ox++) o[ox] = wt[0] * taps[ox];
+            for (int k = 1; k < K; k++) {
+                const float *t = taps + (size_t)k * ow;
+                float wk = wt[k];
+                for (int ox = 0; ox < ow; ox++) o[ox] += wk * t[ox];
+            }
+        }
+    }
+    free(taps);
 }
 
 static void conv(const recog__layer *L, const float *in, int h, int w, float *out, int oh, int ow,
