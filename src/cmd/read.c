@@ -38,7 +38,7 @@ static void usage_text(FILE *f) {
             "  --det-size N   long side in pixels the scene is scaled to for detection\n"
             "                 (default 768 for us, 512 for eu)\n"
             "  --min-confidence C  report a plate only when its best reading is this sure,\n"
-            "                 0-100 (default 50)\n"
+            "                 0-100 (default 45)\n"
             "  --crop         each image is one plate already cut out: read it, skip detection\n"
             "  --timings      print the model load time on stderr (model_load_ms=N)\n",
             RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF);

@@ -107,6 +107,12 @@ int recog__detect(const recog__net *det, const recog_image *img, int long_side, 
                   const recog__box_cal *cal, float threshold, recog__box *boxes, int max, int *n,
                   pk_err *err);
 
+/* Measures *b again: runs the detector on a window around it, scaled so the box is mid-range
+ * for the detector, and moves *b to the strongest cell near the window's centre (detect.c).
+ * Returns 1 when *b was refined, 0 when it was left as it was. */
+int recog__refine_box(const recog__net *det, const recog_image *img, const recog__box_cal *cal,
+                      recog__box *b);
+
 /* Reads the box of img with the readers rds[0..nrd-1] (an ensemble: same input size and
  * alphabet, checked at load); us: apply US plates' letter prior. OUT: *plate (text,
  * confidences, candidates). */
