@@ -31,9 +31,10 @@ _real = None
 _eu_frac = 0.25
 
 
-def _init(use_real=False, eu_frac=0.25):
+def _init(use_real=False, eu_frac=0.25, emblem_frac=0.0):
     global _bgs, _real, _eu_frac
     _eu_frac = eu_frac
+    synth.EMBLEM_P = emblem_frac
     _bgs = synth.load_backgrounds(BG_DIR, "train")
     if use_real:
         _real = [img for img, _ in real_crops("train")]
@@ -90,11 +91,13 @@ def main():
                     help="detector: paste the training half of the real crops 40%% of the time")
     ap.add_argument("--eu-frac", type=float, default=0.25,
                     help="reader: share of European-style plates among the synthetic ones")
+    ap.add_argument("--emblem-frac", type=float, default=0.0,
+                    help="reader: share of US plates drawn with an emblem at the left")
     a = ap.parse_args()
     chunk = 500
     jobs = [(a.seed * 100003 + i, min(chunk, a.n - i * chunk)) for i in range((a.n + chunk - 1) // chunk)]
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    with mp.Pool(a.procs, initializer=_init, initargs=(a.real, a.eu_frac)) as pool:
+    with mp.Pool(a.procs, initializer=_init, initargs=(a.real, a.eu_frac, a.emblem_frac)) as pool:
         if a.kind == "reader":
             xs, ys = [], []
             for x, y in pool.imap(_reader_chunk, jobs):

@@ -153,6 +153,73 @@ def _draw_text_fit(draw, box, text, fontname, fill, max_h):
     draw.text((cx, cy), text, font=f, fill=fill)
 
 
+EMBLEM_WORDS = ["USA", "UNC", "UNCG", "NAVY", "ARMY", "USMC", "VFW", "OSU", "UGA", "PH", "DV",
+                "IN GOD", "BSA", "ELKS", "FOP", "NRA", "4H", "EMS", "FD", "HAM"]
+
+
+def _draw_emblem(rng, d, box, fg, bg):
+    """A graphic at the left of a specialty plate: a seal, a pictogram, a logo word, stacked
+    small letters or one half-height letter. Real plates carry these beside the plate number,
+    and the labels leave them out: the reader must learn to, too (they were read as P, 0, L, N,
+    G, MFG, 5, 8 on the US crops' validation half)."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    kind = int(rng.integers(0, 6))
+    col = fg if rng.random() < 0.5 else _rand_color(rng, dark=rng.random() < 0.7)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    if kind == 0:  # a seal: rings, a filled centre, maybe a tiny inscription
+        r = min(w, h) / 2 * rng.uniform(0.75, 1.0)
+        d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=col, width=max(1, int(r / 6)))
+        ri = r * rng.uniform(0.4, 0.7)
+        inner = _rand_color(rng, dark=rng.random() < 0.5)
+        d.ellipse((cx - ri, cy - ri, cx + ri, cy + ri), fill=inner)
+        if rng.random() < 0.5:
+            _draw_text_fit(d, (cx - r * 0.8, cy + ri, cx + r * 0.8, cy + r * 0.95),
+                           "SEAL OF THE STATE", "DejaVuSans-Bold.ttf", col, r * 0.25)
+    elif kind == 1:  # a pictogram: wheelchair, star or fruit-like blob
+        r = min(w, h) / 2 * rng.uniform(0.6, 0.95)
+        sub = int(rng.integers(0, 3))
+        if sub == 0:
+            lw = max(2, int(r / 5))
+            d.ellipse((cx - r * 0.2, cy - r, cx + r * 0.15, cy - r * 0.65), fill=col)
+            d.line((cx - r * 0.05, cy - r * 0.6, cx - r * 0.05, cy + r * 0.1), fill=col, width=lw)
+            d.line((cx - r * 0.05, cy + r * 0.1, cx + r * 0.6, cy + r * 0.1), fill=col, width=lw)
+            d.arc((cx - r * 0.8, cy - r * 0.3, cx + r * 0.4, cy + r * 0.95), 60, 330, fill=col,
+                  width=lw)
+        elif sub == 1:
+            pts = []
+            for k in range(10):
+                a = math.pi / 2 + k * math.pi / 5
+                rr = r if k % 2 == 0 else r * 0.45
+                pts.append((cx + rr * math.cos(a), cy - rr * math.sin(a)))
+            d.polygon(pts, fill=col)
+        else:
+            d.ellipse((cx - r * 0.8, cy - r * 0.7, cx + r * 0.8, cy + r * 0.9), fill=col)
+            d.ellipse((cx, cy - r, cx + r * 0.6, cy - r * 0.6), fill=_rand_color(rng, True))
+    elif kind == 2:  # a logo word, smaller and in another style
+        word = EMBLEM_WORDS[int(rng.integers(0, len(EMBLEM_WORDS)))]
+        _draw_text_fit(d, box, word, DECOR_FONTS[int(rng.integers(0, len(DECOR_FONTS)))], col,
+                       h * rng.uniform(0.25, 0.45))
+    elif kind == 3:  # two small letters stacked
+        a = ALPHABET[int(rng.integers(10, 36))]
+        b = ALPHABET[int(rng.integers(0, 36))]
+        f = PLATE_FONTS[int(rng.integers(0, len(PLATE_FONTS)))]
+        _draw_text_fit(d, (x0, y0, x1, cy), a, f, col, h * 0.42)
+        _draw_text_fit(d, (x0, cy, x1, y1), b, f, col, h * 0.42)
+    elif kind == 4:  # one half-height letter or number (a county or weight class)
+        c = ALPHABET[int(rng.integers(0, 36))]
+        _draw_text_fit(d, box, c, PLATE_FONTS[int(rng.integers(0, len(PLATE_FONTS)))], col,
+                       h * rng.uniform(0.25, 0.35))
+    else:  # a coloured badge with a number on it
+        d.rounded_rectangle((x0, y0 + h * 0.1, x1, y1 - h * 0.1), radius=int(w / 5), fill=col)
+        _draw_text_fit(d, (x0, y0 + h * 0.2, x1, y1 - h * 0.2), str(int(rng.integers(1, 99))),
+                       "DejaVuSans-Bold.ttf", bg, h * 0.5)
+
+
+# Share of US plates drawn as specialty plates with an emblem at the left.
+EMBLEM_P = 0.0
+
+
 def render_plate(rng, eu=False):
     """Returns (RGB PIL image of the plate, text). The plate fills the image."""
     text = plate_text(rng, eu)
@@ -229,6 +296,12 @@ def render_plate(rng, eu=False):
     if eu:
         box = (x_left + W * 0.03, H * 0.08, W * 0.97, H * 0.92)
         th = H * rng.uniform(0.7, 0.82)
+    elif EMBLEM_P > 0 and rng.random() < EMBLEM_P:
+        ew = W * rng.uniform(0.13, 0.22)
+        ex = W * rng.uniform(0.02, 0.05)
+        _draw_emblem(rng, d, (ex, H * 0.2, ex + ew, H * 0.82), fg, bg)
+        box = (ex + ew + W * rng.uniform(0.01, 0.04), H * 0.2, W * rng.uniform(0.93, 0.97), H * 0.82)
+        th = H * rng.uniform(0.45, 0.62)
     else:
         wfrac = rng.uniform(0.72, 0.94)
         box = (W * (1 - wfrac) / 2, H * 0.2, W * (1 + wfrac) / 2, H * 0.82)
