@@ -139,13 +139,16 @@ int recog__detect(const recog__net *det, const recog_image *img, int long_side, 
 /* Box refinement. The main pass sees a 1280-wide scene's plates at 0.6x, often only 3 to 6
  * cells wide, and its box edges are a few pixels off, which cuts characters or lets frame text
  * in. A second look at each box, rescaled so the plate is REFINE_WIDTH pixels wide (mid-range of
- * the widths the detector was trained on), measures it again from a window REFINE_WINDOW plate
- * sizes wide around it. The window is sampled bilinearly like the reader's crops (a triangle
- * filter read one scene worse). REFINE_CAL_W corrects the refined widths' median ratio to the
- * labelled widths on the training half of the US scenes (0.965). MODEL_CARD.md has the figures. */
-#define REFINE_WIDTH  144.0f
-#define REFINE_WINDOW 2.5f
-#define REFINE_CAL_W  1.035f
+ * the widths the detector was trained on), measures it again from a window REFINE_WINDOW_W plate
+ * widths wide and REFINE_WINDOW_H plate heights high around it (the detector needs the context
+ * above and below: 2.0 and 3.5 heights read 2 and 1 unseen US scenes fewer than 3.0). The window is
+ * sampled bilinearly like the reader's crops (a triangle filter read one scene worse). REFINE_CAL_W
+ * corrects the refined widths' median ratio to the labelled widths on the training half of the US
+ * scenes (0.965). MODEL_CARD.md has the figures. */
+#define REFINE_WIDTH    144.0f
+#define REFINE_WINDOW_W 2.5f
+#define REFINE_WINDOW_H 3.0f
+#define REFINE_CAL_W    1.035f
 
 int recog__refine_box(const recog__net *det, const recog_image *img, const recog__box_cal *cal,
                       recog__box *b) {
@@ -153,8 +156,8 @@ int recog__refine_box(const recog__net *det, const recog_image *img, const recog
     if (bw < 1 || bh < 1) return 0;
     float s = REFINE_WIDTH / bw; /* box pixels to window pixels */
     int st = det->stride;
-    int ww = ((int)(REFINE_WIDTH * REFINE_WINDOW) + st - 1) / st * st;
-    int wh = ((int)(bh * s * REFINE_WINDOW) + st - 1) / st * st;
+    int ww = ((int)(REFINE_WIDTH * REFINE_WINDOW_W) + st - 1) / st * st;
+    int wh = ((int)(bh * s * REFINE_WINDOW_H) + st - 1) / st * st;
     /* A tall box (a false alarm; plates are wide) must not make a huge window. */
     if (wh > ww) wh = ww;
     if (wh < 4 * st) wh = 4 * st;
