@@ -21,7 +21,7 @@ static float sigmoid(float x) {
     return 1.0f / (1.0f + expf(-x));
 }
 
-static float iou(const recog__box *a, const recog__box *b) {
+float recog__box_iou(const recog__box *a, const recog__box *b) {
     float ix = fminf(a->x1, b->x1) - fmaxf(a->x0, b->x0);
     float iy = fminf(a->y1, b->y1) - fmaxf(a->y0, b->y0);
     if (ix <= 0 || iy <= 0) return 0;
@@ -124,7 +124,7 @@ int recog__detect(const recog__net *det, const recog_image *img, int long_side, 
     for (int i = 0; i < cnt && *n < max; i++) {
         int keep = 1;
         for (int k = 0; k < *n; k++)
-            if (iou(&cand[i], &boxes[k]) > NMS_IOU) {
+            if (recog__box_iou(&cand[i], &boxes[k]) > NMS_IOU) {
                 keep = 0;
                 break;
             }

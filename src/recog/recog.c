@@ -15,6 +15,8 @@
 /* Narrower than this (image pixels), seven characters would be 3 pixels each: nothing to read.
  * The narrowest labelled plate in the benchmark scenes is 50 pixels. */
 #define MIN_PLATE_WIDTH 24.0f
+/* Refined boxes overlapping an earlier one this much are the same plate. */
+#define REFINED_SAME_IOU 0.5f
 
 /* Box calibration (recog_int.h): the median ratio of labelled to detected plate box width and
  * height, and the labelled centre's offset, on the training half of the labelled scenes
@@ -172,11 +174,22 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
     res->plates = pk_xcalloc(n > 0 ? (size_t)n : 1, sizeof *res->plates);
     for (int i = 0; i < n; i++) {
         recog_plate *pl = &res->plates[res->n];
-        if (boxes[i].x1 - boxes[i].x0 < MIN_PLATE_WIDTH) continue;
+        if (boxes[i].x1 - boxes[i].x0 < MIN_PLATE_WIDTH) {
+            boxes[i].score = -1; /* not read: no duplicate of it either */
+            continue;
+        }
         /* US boxes are measured again before reading (detect.c). The EU scenes' plates are close
          * and large already, and their boxes came out worse for it (EU top-1 on the unseen
          * half 96% -> 88%). */
         if (p->country == RECOG_US) recog__refine_box(&r->det, img, cal, &boxes[i]);
+        /* Two detections of one plate can refine to the same box: read it once. */
+        int dup = 0;
+        for (int k = 0; k < i && !dup; k++)
+            dup = boxes[k].score >= 0 && recog__box_iou(&boxes[k], &boxes[i]) > REFINED_SAME_IOU;
+        if (dup) {
+            boxes[i].score = -1;
+            continue;
+        }
         recog__read_box(rds, nrd, img, boxes[i].x0, boxes[i].y0, boxes[i].x1, boxes[i].y1, p->topn,
                         p->country == RECOG_US, pl);
         if (p->country == RECOG_EU) recog__plate_harmonize(pl);

@@ -93,6 +93,9 @@ typedef struct recog__box {
     int rank; /* detection pass: 0 the main scale, 1 the coarse one */
 } recog__box;
 
+/* Intersection over union of two boxes (0 when they do not overlap). */
+float recog__box_iou(const recog__box *a, const recog__box *b);
+
 /* Box calibration: the detector learnt the bounds of synthetic plates, which come out larger
  * than the plate boxes people draw on real photographs; widths and heights are scaled by w and h
  * and the centre moved by dy heights (values per country in recog.c, MODEL_CARD.md). */
