@@ -4,8 +4,9 @@
 # python3-numpy and python3-pil, the fonts of fonts-roadgeek, fonts-urw-base35, fonts-dejavu and
 # fonts-liberation2, and $PK_DATA (default ../shared/data): backgrounds/ for synthesis and
 # openalpr-benchmarks/seg_and_ocr and openalpr-benchmarks/endtoend (their training halves only).
-# About three and a half hours on 2 cores (more when the machine is shared): stages 1-2 from
-# scratch on synthetic data and real crops, stage 3 fine-tuning on real scenes; in each stage
+# About four and a half hours on 2 cores (more when the machine is shared): stages 1-2 from
+# scratch on synthetic data and real crops, stage 3 fine-tuning on real scenes, stage 4 the
+# reader again with specialty-plate emblems; in each stage
 # the two trainings run side by side, one thread each. Everything intermediate goes to work/ (git-ignored). Wall-clock budgets
 # (MIN_*) bound each stage, so a busier machine gives fewer steps: see models/MODEL_CARD.md for
 # the step counts behind the committed models.
@@ -19,6 +20,7 @@ MIN_READER2=${MIN_READER2:-24}
 MIN_DETECTOR2=${MIN_DETECTOR2:-25}
 MIN_READER3=${MIN_READER3:-70}
 MIN_DETECTOR3=${MIN_DETECTOR3:-60}
+MIN_READER4=${MIN_READER4:-60}
 mkdir -p work
 $PYTHON gen.py reader --n 160000 --seed 1 --out work/reader_train.npz --real-aug 40
 $PYTHON gen.py reader --n 4000 --seed 2 --out work/reader_val.npz
@@ -57,7 +59,18 @@ $PYTHON train_detector.py --train work/det_train3.npz --out work/detector3.pt \
 wait $rpid
 tail -n 1 work/reader.log work/detector.log work/reader2.log work/detector2.log \
     work/reader3.log work/detector3.log
-$PYTHON export.py --detector work/detector3.pt --reader work/reader3.pt --models ../../models \
+$PYTHON export.py --detector work/detector3.pt --reader work/reader3.pt --models work/stage3 \
+    --fixture work/stage3
+# Stage 4: the reader again, from its stage-3 file, on a fresh synthetic set where 30% of the US
+# plates carry a specialty-plate emblem at the left (a seal, a pictogram, a logo word, stacked
+# or half-height characters) that the label leaves out, as the real plates' labels do.
+$PYTHON gen.py reader --n 60000 --seed 21 --out work/reader_train4.npz --real-aug 40 \
+    --emblem-frac 0.3
+$PYTHON train_reader.py --train work/reader_train4.npz --val work/reader_val.npz --synth-n 60000 \
+    --out work/reader_s4.pt --minutes "$MIN_READER4" --init-pkm work/stage3/reader.pkm --lr 5e-4 \
+    --real-frac 0.25 --scene-frac 0.3 --seed 12 > work/reader_s4.log 2>&1
+tail -n 1 work/reader_s4.log
+$PYTHON export.py --detector work/detector3.pt --reader work/reader_s4.pt --models ../../models \
     --fixture ../../tests/unit/fixtures/recog
 # The box calibration in src/recog/recog.c comes from this (training-half scenes only).
 $PYTHON calibrate.py --pkm ../../models/detector.pkm
