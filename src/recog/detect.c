@@ -6,7 +6,8 @@
  * output channels per cell are: heat logit, centre offset dx, dy from the cell centre (in cells),
  * log(w / stride), log(h / stride) (CenterNet-style, see tools/train/train_detector.py). Peaks of
  * the heat map (3x3 local maxima over the threshold) become boxes, and overlapping boxes are
- * thinned by non-maximum suppression.
+ * thinned by non-maximum suppression. recog__refine_box measures one box again on a window
+ * around it at the scale the detector reads best.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -16,6 +17,17 @@
 
 #define DET_LONG_SIDE 768
 #define NMS_IOU       0.3f
+
+/* The calibrated box of cell k (row i, column j) of the detector output out (5 planes of
+ * `plane` cells), in the net's input pixels. OUT: *cx, *cy (centre), *bw, *bh. */
+static void cell_box(const float *out, size_t plane, size_t k, int i, int j, float st,
+                     const recog__box_cal *cal, float *cx, float *cy, float *bw, float *bh) {
+    *cx = (j + 0.5f + out[plane + k]) * st;
+    *cy = (i + 0.5f + out[2 * plane + k]) * st;
+    *bw = expf(fminf(out[3 * plane + k], 8.0f)) * st * cal->w;
+    *bh = expf(fminf(out[4 * plane + k], 8.0f)) * st * cal->h;
+    *cy += cal->dy * *bh;
+}
 
 static float sigmoid(float x) {
     return 1.0f / (1.0f + expf(-x));
@@ -74,11 +86,8 @@ static int detect_at(const recog__net *det, const recog_image *img, int long_sid
                     }
                 }
             if (!peak) continue;
-            size_t k = (size_t)i * ow + j;
-            float cx = (j + 0.5f + out[plane + k]) * st, cy = (i + 0.5f + out[2 * plane + k]) * st;
-            float lw = fminf(out[3 * plane + k], 8.0f), lh = fminf(out[4 * plane + k], 8.0f);
-            float bw = expf(lw) * st * cal->w, bh = expf(lh) * st * cal->h;
-            cy += cal->dy * bh;
+            float cx, cy, bw, bh;
+            cell_box(out, plane, (size_t)i * ow + j, i, j, st, cal, &cx, &cy, &bw, &bh);
             if (*cnt == *cap) {
                 *cap *= 2;
                 *cand = pk_xrealloc(*cand, sizeof **cand * (size_t)*cap);
@@ -188,12 +197,10 @@ int recog__refine_box(const recog__net *det, const recog_image *img, const recog
         free(out);
         return 0;
     }
-    int i = bi / ow, j = bi % ow;
-    float pcx = (j + 0.5f + out[plane + bi]) * st, pcy = (i + 0.5f + out[2 * plane + bi]) * st;
-    float pw = expf(fminf(out[3 * plane + bi], 8.0f)) * st * cal->w * REFINE_CAL_W;
-    float ph = expf(fminf(out[4 * plane + bi], 8.0f)) * st * cal->h;
+    float pcx, pcy, pw, ph;
+    cell_box(out, plane, (size_t)bi, bi / ow, bi % ow, (float)st, cal, &pcx, &pcy, &pw, &ph);
     free(out);
-    pcy += cal->dy * ph;
+    pw *= REFINE_CAL_W;
     b->x0 = fmaxf(X0 + (pcx - pw / 2) / s, 0);
     b->x1 = fminf(X0 + (pcx + pw / 2) / s, (float)img->width);
     b->y0 = fmaxf(Y0 + (pcy - ph / 2) / s, 0);
