@@ -15,9 +15,9 @@
 #define POLL_MS        500   /* how often the thread looks for changes and foreign alerts */
 #define MARKS          4096  /* alert ids published in this process, remembered */
 #define CHANGE_WAIT_MS 10000 /* longest a change waits for the matcher to include it */
-#define EXPIRY_REBUILD_MS                                                                          \
-    3600000 /* drop expired entries from memory hourly (expiry is also                             \
-             checked per read, so this is housekeeping only) */
+/* Drop expired entries from memory hourly (expiry is also checked per read, so this is
+ * housekeeping only). */
+#define EXPIRY_REBUILD_MS 3600000
 
 struct hotlist_engine {
     char *db_path;
