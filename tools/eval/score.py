@@ -135,19 +135,23 @@ def crops(binary, models, data, env):
     cnt = {0: 0, 1: 0}
     ok5 = 0
     times = []
+    misses = []
     for img, (plate, half) in labels.items():
         o = res.get(img)
         cnt[half] += 1
         if not o or not o["results"]:
+            misses.append((img, plate, "-", half))
             continue
         r = o["results"][0]
         times.append(o["processing_time_ms"])
         ok[half] += r["plate"] == plate
+        if r["plate"] != plate:
+            misses.append((img, plate, r["plate"], half))
         ok5 += plate in [c["plate"] for c in r["candidates"][:5]]
     return {"val_top1": ok[1] / max(1, cnt[1]), "n_val": cnt[1],
             "all_top1": (ok[0] + ok[1]) / max(1, len(labels)), "n": len(labels),
             "all_top5": ok5 / max(1, len(labels)),
-            "median_ms": statistics.median(times) if times else float("nan")}
+            "median_ms": statistics.median(times) if times else float("nan"), "misses": misses}
 
 
 def backgrounds(binary, models, data, env):
@@ -199,7 +203,7 @@ def main():
     ap.add_argument("--bin", default="build/platekeeper")
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--models", default="models")
-    ap.add_argument("--misses", action="store_true", help="list the misread scenes")
+    ap.add_argument("--misses", action="store_true", help="list the misread scenes and unseen crops")
     ap.add_argument("--read-args", default="", help="more options for platekeeper read")
     a = ap.parse_args()
     EXTRA.extend(a.read_args.split())
@@ -244,6 +248,9 @@ def main():
         for name, m in (("US", us), ("EU", eu)):
             for img, want, got in m["misses"]:
                 print(f"  {name} miss {img}: want {want} got {got}")
+        for img, want, got, half in cr["misses"]:
+            if half:
+                print(f"  crop miss {os.path.basename(img)} (val): want {want} got {got}")
     return 0
 
 
