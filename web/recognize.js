@@ -8,7 +8,10 @@ function recognizeRows(results, canSearch) {
   body.replaceChildren();
   for (const r of results) {
     const c = r.coordinates, alts = (r.candidates || []).slice(1, 5);
-    const where = c[0].x + ", " + c[0].y + ", " + (c[2].x - c[0].x) + " x " + (c[2].y - c[0].y);
+    // The corners lean with the plate: show the upright rectangle around them.
+    const xs = c.map((p) => p.x), ys = c.map((p) => p.y);
+    const x0 = Math.min(...xs), y0 = Math.min(...ys);
+    const where = x0 + ", " + y0 + ", " + (Math.max(...xs) - x0) + " x " + (Math.max(...ys) - y0);
     const search = canSearch ? el("button", { on: { click: () => searchPlate(r.plate) } }, "Search") : "";
     body.append(el("tr", { "data-plate": r.plate },
       el("td", { class: "plate" }, r.plate), el("td", {}, r.confidence.toFixed(1) + "%"),

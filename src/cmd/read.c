@@ -66,9 +66,10 @@ static void print_result(read_ctx *c, const recog_image *img, const recog_result
                res->n, res->n == 1 ? "" : "s");
     for (int i = 0; i < res->n; i++) {
         const recog_plate *p = &res->plates[i];
-        printf("  %-10s %5.1f%%  at %d,%d %dx%d ", p->plate, p->confidence, (int)p->corners[0].x,
-               (int)p->corners[0].y, (int)(p->corners[2].x - p->corners[0].x),
-               (int)(p->corners[2].y - p->corners[0].y));
+        float x, y, w, h;
+        recog_plate_bounds(p, &x, &y, &w, &h);
+        printf("  %-10s %5.1f%%  at %d,%d %dx%d ", p->plate, p->confidence, (int)x, (int)y, (int)w,
+               (int)h);
         for (int k = 1; k < p->n_cand && k < 5; k++)
             printf("%s%s %.1f", k == 1 ? " also " : ", ", p->cand[k].plate, p->cand[k].confidence);
         printf("\n");

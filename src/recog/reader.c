@@ -4,6 +4,8 @@
  * The reader sees the box widened as the training crops were (tools/train/synth.py jitter_box:
  * on average 4% of the width left and right, 7% of the height above and below), resampled to
  * in_h x in_w. Its output is one column of class scores per 4 input pixels (blank + alphabet).
+ * A plate that leans in its upright box (quad.c) is cut sheared level, and its box's height
+ * less the lean: US scenes' top-1 on the unseen half rose from 90.6% to 94.3% (MODEL_CARD.md).
  *
  * Top-N: the best path (argmax per column, repeats merged, blanks dropped) splits the columns
  * into character segments. Each segment offers its three likeliest characters (the highest
@@ -162,12 +164,12 @@ float recog__ctc_logp(const float *probs, int T, int C, const char *alphabet, co
 /* Reads one crop (box widened by gx, gy of its size on each side) into per-column class
  * probabilities. Returns them as [T][C] (caller frees), with *T and *C set. */
 static float *variant_probs(const recog__net *rd, const recog_image *img, float x0, float y0,
-                            float x1, float y1, float gx, float gy, const float *bias, int *T_out,
-                            int *C_out) {
+                            float x1, float y1, float slope, float gx, float gy,
+                            const float *bias, int *T_out, int *C_out) {
     float w = x1 - x0, h = y1 - y0;
     int H = rd->in_h, W = rd->in_w;
     float *in = pk_xmalloc(sizeof(float) * (size_t)H * W);
-    recog__crop(img, x0 - gx * w, y0 - gy * h, x1 + gx * w, y1 + gy * h, W, H, in);
+    recog__crop_sheared(img, x0 - gx * w, y0 - gy * h, x1 + gx * w, y1 + gy * h, slope, W, H, in);
     int oc, oh, ow;
     float *out = recog__net_forward(rd, in, H, W, &oc, &oh, &ow);
     free(in);
@@ -226,9 +228,17 @@ void recog__read_box(const recog__net *const *rds, int nrd, const recog_image *i
     float *probs[RECOG__MAX_READERS * N_VARIANTS];
     const float(*var)[2] = us ? variants_us : variants_eu;
     int n = 0, np = 0, T = 0, C = 0;
+    /* A leaning plate: its upright box holds the plate and the triangles its lean adds above and
+     * below; the plate itself is that much less high (but not less than half: a lean that large
+     * is more likely a misjudged one), and is read sheared level. */
+    float slope = recog__plate_slope(img, x0, y0, x1, y1);
+    float h = (y1 - y0) - fabsf(slope) * (x1 - x0), yc = (y0 + y1) / 2;
+    if (h < 0.5f * (y1 - y0)) h = 0.5f * (y1 - y0);
+    y0 = yc - h / 2;
+    y1 = yc + h / 2;
     for (int r = 0; r < nrd; r++)
         for (int v = 0; v < N_VARIANTS; v++) {
-            probs[np] = variant_probs(rds[r], img, x0, y0, x1, y1, var[v][0], var[v][1],
+            probs[np] = variant_probs(rds[r], img, x0, y0, x1, y1, slope, var[v][0], var[v][1],
                                       o ? bias : NULL, &T, &C);
             recog_candidate c[RECOG_MAX_TOPN];
             int k = recog__ctc_topn(probs[np], T, C, rds[0]->alphabet, topn, c);
@@ -260,10 +270,11 @@ void recog__read_box(const recog__net *const *rds, int nrd, const recog_image *i
         plate->plate[0] = 0;
         plate->confidence = 0;
     }
-    plate->corners[0] = (recog_point){x0, y0};
-    plate->corners[1] = (recog_point){x1, y0};
-    plate->corners[2] = (recog_point){x1, y1};
-    plate->corners[3] = (recog_point){x0, y1};
+    float dy = slope * (x1 - x0) / 2;
+    plate->corners[0] = (recog_point){x0, y0 - dy};
+    plate->corners[1] = (recog_point){x1, y0 + dy};
+    plate->corners[2] = (recog_point){x1, y1 + dy};
+    plate->corners[3] = (recog_point){x0, y1 - dy};
     plate->ms = recog_now_ms() - t0;
 }
 

@@ -2,6 +2,7 @@
  * recog.c: the engine: finding and loading the models once, and detect-then-read for one image.
  */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,20 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
     }
     res->ms = recog_now_ms() - t0;
     return PK_OK;
+}
+
+void recog_plate_bounds(const recog_plate *p, float *x, float *y, float *w, float *h) {
+    float x0 = p->corners[0].x, y0 = p->corners[0].y, x1 = x0, y1 = y0;
+    for (int k = 1; k < 4; k++) {
+        x0 = fminf(x0, p->corners[k].x);
+        x1 = fmaxf(x1, p->corners[k].x);
+        y0 = fminf(y0, p->corners[k].y);
+        y1 = fmaxf(y1, p->corners[k].y);
+    }
+    *x = x0;
+    *y = y0;
+    *w = x1 - x0;
+    *h = y1 - y0;
 }
 
 void recog_result_fini(recog_result *res) {

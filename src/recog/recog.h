@@ -92,7 +92,8 @@ typedef struct recog_plate {
     char plate[RECOG_PLATE_MAX]; /* best reading, same as cand[0].plate */
     float confidence;            /* 0..100, same as cand[0].confidence */
     float det_score;             /* detector's score, 0..1 */
-    recog_point corners[4];      /* top-left, top-right, bottom-right, bottom-left, image pixels */
+    recog_point corners[4]; /* top-left, top-right, bottom-right, bottom-left, image pixels: the
+                               plate's quadrilateral, leaning as the plate does in the image */
     int n_cand;                  /* 1..topn */
     recog_candidate cand[RECOG_MAX_TOPN]; /* best first */
     double ms;                            /* time spent reading this plate */
@@ -108,6 +109,9 @@ typedef struct recog_result {
  * OUT: *res, freed with recog_result_fini (also after an error). */
 int recog_run(const recog *r, const recog_image *img, const recog_params *p, recog_result *res,
               pk_err *err);
+
+/* The upright rectangle around a plate's corners. OUT: *x, *y (top left), *w, *h, pixels. */
+void recog_plate_bounds(const recog_plate *p, float *x, float *y, float *w, float *h);
 
 /* Frees what recog_run put in res and zeroes it. */
 void recog_result_fini(recog_result *res);

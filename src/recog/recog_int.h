@@ -85,6 +85,10 @@ void recog__resize(const recog_image *src, int dst_w, int dst_h, float *dst);
  * Outside the image reads as the nearest edge pixel. OUT: dst. */
 void recog__crop(const recog_image *src, float x0, float y0, float x1, float y1, int dst_w,
                  int dst_h, float *dst);
+/* recog__crop with every column of the box moved down by slope * (its x - the box's centre x):
+ * a plate whose lines of text fall (slope > 0) or rise to the right comes out level. */
+void recog__crop_sheared(const recog_image *src, float x0, float y0, float x1, float y1,
+                         float slope, int dst_w, int dst_h, float *dst);
 
 /* One detection in image pixels. */
 typedef struct recog__box {
@@ -92,6 +96,11 @@ typedef struct recog__box {
     float x0, y0, x1, y1;
     int rank; /* detection pass: 0 the main scale, 1 the coarse one */
 } recog__box;
+
+/* The slope (dy/dx, within +-RECOG__MAX_SLOPE) of the lines of text in the upright box b of
+ * img: the shear that makes the rows of its vertical gradient sharpest (quad.c). */
+#define RECOG__MAX_SLOPE 0.3f
+float recog__plate_slope(const recog_image *img, float x0, float y0, float x1, float y1);
 
 /* Intersection over union of two boxes (0 when they do not overlap). */
 float recog__box_iou(const recog__box *a, const recog__box *b);

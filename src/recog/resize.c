@@ -98,15 +98,18 @@ static inline float px(const recog_image *s, int x, int y) {
 
 void recog__crop(const recog_image *src, float x0, float y0, float x1, float y1, int dst_w,
                  int dst_h, float *dst) {
-    float sx = (x1 - x0) / dst_w, sy = (y1 - y0) / dst_h;
+    recog__crop_sheared(src, x0, y0, x1, y1, 0.0f, dst_w, dst_h, dst);
+}
+
+void recog__crop_sheared(const recog_image *src, float x0, float y0, float x1, float y1,
+                         float slope, int dst_w, int dst_h, float *dst) {
+    float sx = (x1 - x0) / dst_w, sy = (y1 - y0) / dst_h, xc = (x0 + x1) / 2;
     for (int y = 0; y < dst_h; y++) {
-        float fy = y0 + (y + 0.5f) * sy - 0.5f;
-        int iy = (int)floorf(fy);
-        float dy = fy - iy;
         for (int x = 0; x < dst_w; x++) {
             float fx = x0 + (x + 0.5f) * sx - 0.5f;
-            int ix = (int)floorf(fx);
-            float dx = fx - ix;
+            float fy = y0 + (y + 0.5f) * sy - 0.5f + slope * (fx + 0.5f - xc);
+            int ix = (int)floorf(fx), iy = (int)floorf(fy);
+            float dx = fx - ix, dy = fy - iy;
             float v = (px(src, ix, iy) * (1 - dx) + px(src, ix + 1, iy) * dx) * (1 - dy) +
                       (px(src, ix, iy + 1) * (1 - dx) + px(src, ix + 1, iy + 1) * dx) * dy;
             dst[(size_t)y * dst_w + x] = v / 255.0f;

@@ -19,7 +19,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 DATA = os.environ.get("PK_DATA") or os.path.join(ROOT, "..", "shared", "data")
 SCENES = os.path.join(DATA, "openalpr-benchmarks", "endtoend")
 
-FLOOR = {"us": (0.80, 0.92), "eu": (0.85, 0.95)}  # top-1 read, plate found (unseen half)
+FLOOR = {"us": (0.85, 0.92), "eu": (0.85, 0.95)}  # top-1 read, plate found (unseen half)
 
 
 def labelled(region):
@@ -40,6 +40,13 @@ def iou(a, b):
     iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
     u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
     return ix * iy / u if u > 0 else 0
+
+
+def bounds(corners):
+    """The upright box around a plate's corners (they lean with the plate)."""
+    xs = [c["x"] for c in corners]
+    ys = [c["y"] for c in corners]
+    return (min(xs), min(ys), max(xs), max(ys))
 
 
 def plate_ok(r):
@@ -79,9 +86,7 @@ def region_test(t, region):
     for img, (plate, box) in labels.items():
         rs = got.get(img, {}).get("results", [])
         top1 += any(r["plate"] == plate for r in rs)
-        found += any(iou(box, (r["coordinates"][0]["x"], r["coordinates"][0]["y"],
-                               r["coordinates"][2]["x"], r["coordinates"][2]["y"])) > 0.4
-                     for r in rs)
+        found += any(iou(box, bounds(r["coordinates"])) > 0.4 for r in rs)
     n = max(1, len(labels))
     t.ok(top1 / n >= FLOOR[region][0], "%s: %d of %d unseen scenes read exactly (floor %.0f%%)"
          % (region, top1, n, FLOOR[region][0] * 100))

@@ -406,6 +406,81 @@ static void test_no_duplicate_plates(void **state) {
 /* Box refinement on the labelled US scenes: from a box that is off the way the main pass's
  * boxes are (too wide on one side, low, or too tight), the refined box must be close to the
  * labelled one, and a box on a blank image stays as it was. Skipped without the data. */
+/* A plate drawn leaning by a known slope: a light plate with dark strokes whose tops and
+ * bottoms follow the lean, on a mid-grey ground. recog__plate_slope must find the lean from the
+ * plate's upright box, and the sheared crop must come out level. */
+static void draw_leaning_plate(recog_image *img, float slope) {
+    img->width = 400;
+    img->height = 240;
+    img->px = malloc((size_t)img->width * img->height);
+    for (int y = 0; y < img->height; y++)
+        for (int x = 0; x < img->width; x++) {
+            float d = slope * (x - 200.0f); /* the plate's rows move down by d at column x */
+            float v = y - d;                /* the row within the level plate */
+            uint8_t c = 120;
+            if (x >= 100 && x < 300 && v >= 70 && v < 170) {
+                c = 230; /* plate */
+                int in_char = (x - 110) % 30 < 18 && x >= 110 && x < 290;
+                if (in_char && v >= 90 && v < 150 && ((x - 110) % 30 < 5 || (x - 110) % 30 >= 13))
+                    c = 30; /* two strokes per character */
+                if (in_char && ((v >= 90 && v < 96) || (v >= 144 && v < 150))) c = 30;
+            }
+            img->px[(size_t)y * img->width + x] = c;
+        }
+}
+
+static void test_plate_slope(void **state) {
+    (void)state;
+    const float slopes[] = {-0.2f, -0.1f, 0.0f, 0.05f, 0.12f, 0.2f};
+    for (size_t i = 0; i < sizeof slopes / sizeof slopes[0]; i++) {
+        recog_image img;
+        draw_leaning_plate(&img, slopes[i]);
+        /* The upright box around the leaning plate. */
+        float lean = fabsf(slopes[i]) * 100;
+        float s = recog__plate_slope(&img, 100, 70 - lean, 300, 170 + lean);
+        assert_true(fabsf(s - slopes[i]) <= 0.015f);
+        /* Level once sheared: each row of the crop is one colour across the strokes' rows. */
+        float crop[64 * 128];
+        recog__crop_sheared(&img, 110, 91.5f, 290, 94.5f, s, 128, 4, crop);
+        float hi = 0;
+        for (int k = 0; k < 4 * 128; k++) {
+            int x = (int)(110 + (k % 128 + 0.5f) * 180 / 128.0f);
+            if ((x - 110) % 30 < 2 || (x - 110) % 30 > 15) continue; /* between characters */
+            hi = fmaxf(hi, crop[k]);
+        }
+        if (hi >= 0.5f) fprintf(stderr, "slope %g est %g hi %g\n", slopes[i], s, hi);
+        assert_true(hi < 0.5f); /* the characters' top bars, dark all along */
+        free(img.px);
+    }
+    /* The reported corners lean with the plate: cut out its upright box and read it as a crop. */
+    char dir[1024];
+    models_dir(dir, sizeof dir);
+    recog *r;
+    pk_err err;
+    assert_int_equal(recog_open(dir, &r, &err), PK_OK);
+    recog_params p;
+    recog_params_init(&p);
+    recog_image img;
+    draw_leaning_plate(&img, 0.15f);
+    recog_image box = {216, 160, malloc(216 * 160)}; /* x 92..308, y 40..200 */
+    for (int y = 0; y < box.height; y++)
+        memcpy(box.px + (size_t)y * box.width, img.px + (size_t)(y + 40) * img.width + 92,
+               (size_t)box.width);
+    recog_plate pl;
+    assert_int_equal(recog_read_crop(r, &box, &p, &pl, &err), PK_OK);
+    float w = pl.corners[1].x - pl.corners[0].x;
+    assert_true(w > 150);
+    assert_true(fabsf((pl.corners[1].y - pl.corners[0].y) - 0.15f * w) < 0.03f * w);
+    assert_true(fabsf((pl.corners[2].y - pl.corners[3].y) - 0.15f * w) < 0.03f * w);
+    free(box.px);
+    free(img.px);
+    recog_free(r);
+    /* A flat grey box has no lean. */
+    recog_image flat = {64, 32, calloc(64 * 32, 1)};
+    assert_true(recog__plate_slope(&flat, 0, 0, 64, 32) == 0.0f);
+    free(flat.px);
+}
+
 static void test_refine_box(void **state) {
     (void)state;
     char dir[1024], path[1200];
@@ -478,6 +553,7 @@ int main(void) {
         cmocka_unit_test(test_harmonize_o_zero),
         cmocka_unit_test(test_engine_blank),
         cmocka_unit_test(test_refine_box),
+        cmocka_unit_test(test_plate_slope),
         cmocka_unit_test(test_no_duplicate_plates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,6 +52,13 @@ _last_cpu = 0.0
 EXTRA = []  # --read-args: more options for every `platekeeper read` (tuning experiments)
 
 
+def bounds(corners):
+    """The upright box around a plate's corners (they lean with the plate)."""
+    xs = [c["x"] for c in corners]
+    ys = [c["y"] for c in corners]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
 def iou(a, b):
     ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
@@ -101,8 +108,7 @@ def scenes(binary, models, data, region, env):
         rs = o["results"]
         got1 = any(r["plate"] == plate for r in rs)
         got5 = any(plate in [c["plate"] for c in r["candidates"][:5]] for r in rs)
-        f = any(iou(box, (r["coordinates"][0]["x"], r["coordinates"][0]["y"],
-                          r["coordinates"][2]["x"], r["coordinates"][2]["y"])) > 0.4 for r in rs)
+        f = any(iou(box, bounds(r["coordinates"])) > 0.4 for r in rs)
         top1 += got1
         top5 += got5
         found += f
