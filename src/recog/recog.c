@@ -150,6 +150,15 @@ static int check_params(const recog_params *p, pk_err *err) {
     return PK_OK;
 }
 
+/* A grille, fence or railing, read level, is a row of vertical strokes: the reader makes it a
+ * string of I's. No labelled plate has more than two (US and EU scenes and crops), and many
+ * states issue no I at all. */
+static int stroke_run(const char *plate) {
+    int n = 0;
+    for (; *plate; plate++) n += *plate == 'I';
+    return n >= 3;
+}
+
 int recog_run(const recog *r, const recog_image *img, const recog_params *p, recog_result *res,
               pk_err *err) {
     memset(res, 0, sizeof *res);
@@ -196,9 +205,9 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
         if (p->country == RECOG_EU) recog__plate_harmonize(pl);
         pl->det_score = boxes[i].score;
         /* A box the reader finds nothing plate-like in is not reported: the detector's false
-         * alarms read as short or unsure strings (MODEL_CARD.md). */
+         * alarms read as short or unsure strings (MODEL_CARD.md), or as runs of strokes. */
         if (pl->n_cand == 0 || (int)strlen(pl->plate) < p->min_chars ||
-            pl->confidence < p->min_confidence)
+            pl->confidence < p->min_confidence || stroke_run(pl->plate))
             continue;
         res->n++;
     }

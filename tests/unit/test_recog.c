@@ -361,12 +361,12 @@ static void us_scenes_dir(char *buf, size_t n) {
 }
 
 /* One plate is reported once: these scenes each gave two detections of one plate that refined
- * to the same box, and both were read and reported (two reads of one car). Skipped without the
- * data. */
+ * to the same box, and both were read and reported (two reads of one car). Nor is a grille
+ * reported as a plate of I's. Skipped without the data. */
 static void test_no_duplicate_plates(void **state) {
     (void)state;
-    static const char *const scenes[] = {"car9-4.jpg", "wts-lg-000099.jpg", "wts-lg-000138.jpg",
-                                         "wts-lg-000189.jpg"};
+    static const char *const scenes[] = {"car9-4.jpg",        "wts-lg-000099.jpg", "wts-lg-000138.jpg",
+                                         "wts-lg-000157.jpg", "wts-lg-000169.jpg", "wts-lg-000189.jpg"};
     char dir[1024], path[1200];
     us_scenes_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/%s", dir, scenes[0]);
@@ -388,15 +388,24 @@ static void test_no_duplicate_plates(void **state) {
         recog_result res;
         assert_int_equal(recog_run(r, &img, &p, &res, &err), PK_OK);
         assert_true(res.n >= 1);
-        for (int i = 0; i < res.n; i++)
+        for (int i = 0; i < res.n; i++) {
+            /* Grilles and railings (beside the plates of 099, 157 and 169) read as I's. */
+            int n_i = 0;
+            for (const char *c = res.plates[i].plate; *c; c++) n_i += *c == 'I';
+            if (n_i >= 3)
+                fail_msg("%s: %s is a run of strokes", scenes[s], res.plates[i].plate);
             for (int j = 0; j < i; j++) {
-                const recog_point *a = res.plates[i].corners, *b = res.plates[j].corners;
-                recog__box ba = {1, a[0].x, a[0].y, a[2].x, a[2].y, 0};
-                recog__box bb = {1, b[0].x, b[0].y, b[2].x, b[2].y, 0};
+                recog__box ba = {1, 0, 0, 0, 0, 0}, bb = ba;
+                float w, h;
+                recog_plate_bounds(&res.plates[i], &ba.x0, &ba.y0, &w, &h);
+                ba.x1 = ba.x0 + w, ba.y1 = ba.y0 + h;
+                recog_plate_bounds(&res.plates[j], &bb.x0, &bb.y0, &w, &h);
+                bb.x1 = bb.x0 + w, bb.y1 = bb.y0 + h;
                 if (recog__box_iou(&ba, &bb) > 0.5f)
                     fail_msg("%s: %s and %s are one plate", scenes[s], res.plates[i].plate,
                              res.plates[j].plate);
             }
+        }
         recog_result_fini(&res);
         recog_image_fini(&img);
     }
