@@ -164,8 +164,8 @@ float recog__ctc_logp(const float *probs, int T, int C, const char *alphabet, co
 /* Reads one crop (box widened by gx, gy of its size on each side) into per-column class
  * probabilities. Returns them as [T][C] (caller frees), with *T and *C set. */
 static float *variant_probs(const recog__net *rd, const recog_image *img, float x0, float y0,
-                            float x1, float y1, float slope, float gx, float gy,
-                            const float *bias, int *T_out, int *C_out) {
+                            float x1, float y1, float slope, float gx, float gy, const float *bias,
+                            int *T_out, int *C_out) {
     float w = x1 - x0, h = y1 - y0;
     int H = rd->in_h, W = rd->in_w;
     float *in = pk_xmalloc(sizeof(float) * (size_t)H * W);

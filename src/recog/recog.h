@@ -94,7 +94,7 @@ typedef struct recog_plate {
     float det_score;             /* detector's score, 0..1 */
     recog_point corners[4]; /* top-left, top-right, bottom-right, bottom-left, image pixels: the
                                plate's quadrilateral, leaning as the plate does in the image */
-    int n_cand;                  /* 1..topn */
+    int n_cand;             /* 1..topn */
     recog_candidate cand[RECOG_MAX_TOPN]; /* best first */
     double ms;                            /* time spent reading this plate */
 } recog_plate;

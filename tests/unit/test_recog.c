@@ -54,6 +54,16 @@ static unsigned char *make_png(int w, int h, size_t *len) {
     return out;
 }
 
+/* The engine on the project's models (the test fails when they do not load). */
+static recog *open_engine(void) {
+    char dir[1024];
+    models_dir(dir, sizeof dir);
+    recog *r = NULL;
+    pk_err err;
+    assert_int_equal(recog_open(dir, &r, &err), PK_OK);
+    return r;
+}
+
 static void test_image_jpeg(void **state) {
     (void)state;
     unsigned long len;
@@ -317,11 +327,8 @@ static void test_harmonize_o_zero(void **state) {
 
 static void test_engine_blank(void **state) {
     (void)state;
-    char dir[1024];
-    models_dir(dir, sizeof dir);
-    recog *r;
+    recog *r = open_engine();
     pk_err err;
-    assert_int_equal(recog_open(dir, &r, &err), PK_OK);
     recog_image img = {640, 360, calloc(640 * 360, 1)};
     memset(img.px, 128, 640 * 360);
     recog_params p;
@@ -365,19 +372,17 @@ static void us_scenes_dir(char *buf, size_t n) {
  * reported as a plate of I's. Skipped without the data. */
 static void test_no_duplicate_plates(void **state) {
     (void)state;
-    static const char *const scenes[] = {"car9-4.jpg",        "wts-lg-000099.jpg", "wts-lg-000138.jpg",
-                                         "wts-lg-000157.jpg", "wts-lg-000169.jpg", "wts-lg-000189.jpg"};
+    static const char *const scenes[] = {"car9-4.jpg",        "wts-lg-000099.jpg",
+                                         "wts-lg-000138.jpg", "wts-lg-000157.jpg",
+                                         "wts-lg-000169.jpg", "wts-lg-000189.jpg"};
     char dir[1024], path[1200];
     us_scenes_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/%s", dir, scenes[0]);
     FILE *probe = fopen(path, "rb");
     if (!probe) skip();
     fclose(probe);
-    char models[1024];
-    models_dir(models, sizeof models);
-    recog *r;
+    recog *r = open_engine();
     pk_err err;
-    assert_int_equal(recog_open(models, &r, &err), PK_OK);
     recog_params p;
     recog_params_init(&p);
     p.min_confidence = 0; /* every box that is read */
@@ -392,8 +397,7 @@ static void test_no_duplicate_plates(void **state) {
             /* Grilles and railings (beside the plates of 099, 157 and 169) read as I's. */
             int n_i = 0;
             for (const char *c = res.plates[i].plate; *c; c++) n_i += *c == 'I';
-            if (n_i >= 3)
-                fail_msg("%s: %s is a run of strokes", scenes[s], res.plates[i].plate);
+            if (n_i >= 3) fail_msg("%s: %s is a run of strokes", scenes[s], res.plates[i].plate);
             for (int j = 0; j < i; j++) {
                 recog__box ba = {1, 0, 0, 0, 0, 0}, bb = ba;
                 float w, h;
@@ -457,16 +461,12 @@ static void test_plate_slope(void **state) {
             if ((x - 110) % 30 < 2 || (x - 110) % 30 > 15) continue; /* between characters */
             hi = fmaxf(hi, crop[k]);
         }
-        if (hi >= 0.5f) fprintf(stderr, "slope %g est %g hi %g\n", slopes[i], s, hi);
         assert_true(hi < 0.5f); /* the characters' top bars, dark all along */
         free(img.px);
     }
     /* The reported corners lean with the plate: cut out its upright box and read it as a crop. */
-    char dir[1024];
-    models_dir(dir, sizeof dir);
-    recog *r;
+    recog *r = open_engine();
     pk_err err;
-    assert_int_equal(recog_open(dir, &r, &err), PK_OK);
     recog_params p;
     recog_params_init(&p);
     recog_image img;
@@ -552,18 +552,12 @@ static void test_refine_box(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_image_jpeg),
-        cmocka_unit_test(test_image_png),
-        cmocka_unit_test(test_image_bad),
-        cmocka_unit_test(test_model_files),
-        cmocka_unit_test(test_reader_ensemble),
-        cmocka_unit_test(test_ctc),
-        cmocka_unit_test(test_ctc_logp),
-        cmocka_unit_test(test_harmonize_o_zero),
-        cmocka_unit_test(test_engine_blank),
-        cmocka_unit_test(test_refine_box),
-        cmocka_unit_test(test_plate_slope),
-        cmocka_unit_test(test_no_duplicate_plates),
+        cmocka_unit_test(test_image_jpeg),      cmocka_unit_test(test_image_png),
+        cmocka_unit_test(test_image_bad),       cmocka_unit_test(test_model_files),
+        cmocka_unit_test(test_reader_ensemble), cmocka_unit_test(test_ctc),
+        cmocka_unit_test(test_ctc_logp),        cmocka_unit_test(test_harmonize_o_zero),
+        cmocka_unit_test(test_engine_blank),    cmocka_unit_test(test_refine_box),
+        cmocka_unit_test(test_plate_slope),     cmocka_unit_test(test_no_duplicate_plates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
