@@ -92,9 +92,10 @@ typedef struct recog_plate {
     char plate[RECOG_PLATE_MAX]; /* best reading, same as cand[0].plate */
     float confidence;            /* 0..100, same as cand[0].confidence */
     float det_score;             /* detector's score, 0..1 */
-    recog_point corners[4]; /* top-left, top-right, bottom-right, bottom-left, image pixels: the
-                               plate's quadrilateral, leaning as the plate does in the image */
-    int n_cand;             /* 1..topn */
+    /* top-left, top-right, bottom-right, bottom-left, image pixels: the plate's quadrilateral,
+     * leaning as the plate does in the image */
+    recog_point corners[4];
+    int n_cand;                           /* 1..topn */
     recog_candidate cand[RECOG_MAX_TOPN]; /* best first */
     double ms;                            /* time spent reading this plate */
 } recog_plate;
