@@ -104,15 +104,28 @@ void recog__crop(const recog_image *src, float x0, float y0, float x1, float y1,
 void recog__crop_sheared(const recog_image *src, float x0, float y0, float x1, float y1,
                          float slope, int dst_w, int dst_h, float *dst) {
     float sx = (x1 - x0) / dst_w, sy = (y1 - y0) / dst_h, xc = (x0 + x1) / 2;
+    /* Per column: where it samples across, and how far down the shear moves it. */
+    int *ix = pk_xmalloc(sizeof(int) * (size_t)dst_w);
+    float *dx = pk_xmalloc(sizeof(float) * (size_t)dst_w);
+    float *down = pk_xmalloc(sizeof(float) * (size_t)dst_w);
+    for (int x = 0; x < dst_w; x++) {
+        float fx = x0 + (x + 0.5f) * sx - 0.5f;
+        ix[x] = (int)floorf(fx);
+        dx[x] = fx - ix[x];
+        down[x] = slope * (fx + 0.5f - xc);
+    }
     for (int y = 0; y < dst_h; y++) {
+        float fy0 = y0 + (y + 0.5f) * sy - 0.5f;
         for (int x = 0; x < dst_w; x++) {
-            float fx = x0 + (x + 0.5f) * sx - 0.5f;
-            float fy = y0 + (y + 0.5f) * sy - 0.5f + slope * (fx + 0.5f - xc);
-            int ix = (int)floorf(fx), iy = (int)floorf(fy);
-            float dx = fx - ix, dy = fy - iy;
-            float v = (px(src, ix, iy) * (1 - dx) + px(src, ix + 1, iy) * dx) * (1 - dy) +
-                      (px(src, ix, iy + 1) * (1 - dx) + px(src, ix + 1, iy + 1) * dx) * dy;
+            float fy = fy0 + down[x];
+            int iy = (int)floorf(fy);
+            float dy = fy - iy, ex = dx[x];
+            float v = (px(src, ix[x], iy) * (1 - ex) + px(src, ix[x] + 1, iy) * ex) * (1 - dy) +
+                      (px(src, ix[x], iy + 1) * (1 - ex) + px(src, ix[x] + 1, iy + 1) * ex) * dy;
             dst[(size_t)y * dst_w + x] = v / 255.0f;
         }
     }
+    free(down);
+    free(dx);
+    free(ix);
 }
