@@ -97,8 +97,9 @@ typedef struct recog__box {
     int rank; /* detection pass: 0 the main scale, 1 the coarse one */
 } recog__box;
 
-/* The slope (dy/dx, within +-RECOG__MAX_SLOPE) of the lines of text in the upright box b of
- * img: the shear that makes the rows of its vertical gradient sharpest (quad.c). */
+/* The slope (dy/dx, within +-RECOG__MAX_SLOPE) of the lines of text in the upright box
+ * (x0,y0)-(x1,y1) of img: the shear that makes the rows of its vertical gradient sharpest
+ * (quad.c); 0 for a box too small to tell. */
 #define RECOG__MAX_SLOPE 0.3f
 float recog__plate_slope(const recog_image *img, float x0, float y0, float x1, float y1);
 
