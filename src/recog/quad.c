@@ -17,7 +17,7 @@
 
 float recog__plate_slope(const recog_image *img, float x0, float y0, float x1, float y1) {
     float bw = x1 - x0, bh = y1 - y0;
-    if (bw < 8 || bh < 4) return 0;
+    if (!(bw >= 8 && bh >= 4)) return 0; /* also a box of NaNs */
     int W = SAMPLE_W, H = (int)lroundf(SAMPLE_W * bh / bw);
     if (H < 8) H = 8;
     if (H > SAMPLE_W) H = SAMPLE_W;

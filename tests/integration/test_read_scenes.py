@@ -11,11 +11,14 @@ import glob
 import json
 import os
 import subprocess
+import sys
 import zlib
 
 from pkserver import PK_BIN, Tap
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+sys.path.insert(0, os.path.join(ROOT, "tools", "eval"))
+from score import bounds, iou  # noqa: E402  (the benchmark's own box overlap, not a copy)
 DATA = os.environ.get("PK_DATA") or os.path.join(ROOT, "..", "shared", "data")
 SCENES = os.path.join(DATA, "openalpr-benchmarks", "endtoend")
 
@@ -33,20 +36,6 @@ def labelled(region):
             x, y, w, h = (float(v) for v in parts[1:5])
             out[img] = (parts[5].upper(), (x, y, x + w, y + h))
     return out
-
-
-def iou(a, b):
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
-    return ix * iy / u if u > 0 else 0
-
-
-def bounds(corners):
-    """The upright box around a plate's corners (they lean with the plate)."""
-    xs = [c["x"] for c in corners]
-    ys = [c["y"] for c in corners]
-    return (min(xs), min(ys), max(xs), max(ys))
 
 
 def plate_ok(r):

@@ -487,6 +487,9 @@ static void test_plate_slope(void **state) {
     /* A flat grey box has no lean. */
     recog_image flat = {64, 32, calloc(64 * 32, 1)};
     assert_true(recog__plate_slope(&flat, 0, 0, 64, 32) == 0.0f);
+    /* Nor has a box too small or not a box at all. */
+    assert_true(recog__plate_slope(&flat, 0, 0, 4, 32) == 0.0f);
+    assert_true(recog__plate_slope(&flat, NAN, 0, 64, 32) == 0.0f);
     free(flat.px);
 }
 
