@@ -33,6 +33,8 @@ def main():
     ap.add_argument("--reader", required=True)
     ap.add_argument("--more-readers", nargs="*", default=[],
                     help="further readers of the ensemble, written as reader-2.pkm, reader-3.pkm..")
+    ap.add_argument("--reader-spec", default="base", choices=sorted(nets.READER_SPECS),
+                    help="the readers' network shape (train_reader.py --spec)")
     ap.add_argument("--models", required=True)
     ap.add_argument("--fixture", required=True)
     a = ap.parse_args()
@@ -41,14 +43,14 @@ def main():
     det = nets.detector()
     det.load_state_dict(torch.load(a.detector))
     det.eval()
-    rd = nets.reader()
+    rd = nets.SeqNet(nets.READER_SPECS[a.reader_spec])
     rd.load_state_dict(torch.load(a.reader))
     rd.eval()
     nets.export(det, os.path.join(a.models, "detector.pkm"), 1, 0, 0, stride=nets.DETECTOR_STRIDE)
     nets.export(rd, os.path.join(a.models, "reader.pkm"), 2, 32, 128, alphabet=nets.ALPHABET)
     todo = [("detector", det, (1, 72, 120)), ("reader", rd, (1, 32, 128))]
     for k, path in enumerate(a.more_readers, start=2):
-        more = nets.reader()
+        more = nets.SeqNet(nets.READER_SPECS[a.reader_spec])
         more.load_state_dict(torch.load(path))
         more.eval()
         nets.export(more, os.path.join(a.models, f"reader-{k}.pkm"), 2, 32, 128,

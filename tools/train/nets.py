@@ -56,6 +56,31 @@ READER_SPEC = [
     ("conv", (len(ALPHABET) + 1, 1, 1, 1, 1, 0, 0, 1, 1, False)),
 ]
 
+# A wider reader with two dilated 1x3 layers at the end that let every column see most of the
+# plate (a specialty plate's emblem or stacked characters differ from the rest of its text only
+# at that range). widen_reader() grows it from a trained READER_SPEC file.
+READER_WIDE_SPEC = [
+    ("conv", (24, 3, 3, 1, 1, 1, 1, 1, 1, True)),
+    ("pool", (2, 2, 2, 2)),
+    ("conv", (48, 3, 3, 1, 1, 1, 1, 1, 1, True)),
+    ("pool", (2, 2, 2, 2)),
+    ("conv", (96, 3, 3, 1, 1, 1, 1, 1, 1, True)),
+    ("conv", (96, 3, 3, 1, 1, 1, 1, 1, 1, True)),
+    ("pool", (2, 1, 2, 1)),
+    ("conv", (128, 4, 1, 1, 1, 0, 0, 1, 1, True)),
+    ("conv", (128, 1, 3, 1, 1, 0, 1, 1, 1, True)),
+    ("conv", (128, 1, 3, 1, 1, 0, 2, 1, 2, True)),
+    ("conv", (128, 1, 3, 1, 1, 0, 4, 1, 4, True)),
+    ("conv", (len(ALPHABET) + 1, 1, 1, 1, 1, 0, 0, 1, 1, False)),
+]
+# The same widths as READER_SPEC with only the two dilated context layers added.
+READER_CTX_SPEC = READER_SPEC[:-1] + [
+    ("conv", (96, 1, 3, 1, 1, 0, 2, 1, 2, True)),
+    ("conv", (96, 1, 3, 1, 1, 0, 4, 1, 4, True)),
+    READER_SPEC[-1],
+]
+READER_SPECS = {"base": READER_SPEC, "wide": READER_WIDE_SPEC, "ctx": READER_CTX_SPEC}
+
 
 class SeqNet(nn.Module):
     def __init__(self, spec, in_c=1):
@@ -183,6 +208,78 @@ def load_pkm(path, spec):
                 m.weight.copy_(torch.from_numpy(w.copy()))
                 m.bias.copy_(torch.from_numpy(b.copy()))
     return net
+
+
+def widen_reader(src, spec, seed=0, noise=0.01):
+    """A SeqNet of `spec` (READER_SPECS) computing what `src` (a folded READER_SPEC net from
+    load_pkm) computes, up to small noise: each layer's extra channels copy randomly chosen
+    existing ones (Net2Net), the next layer's weights on a copied channel are shared among its
+    copies, and a layer that src lacks starts as the identity (exact after a ReLU, whose output
+    is never negative). The noise on the copies lets them learn apart. Raises ValueError when the
+    noise-free copy does not compute what src does (a spec this mapping does not fit)."""
+    exact = _widen(src, spec, seed, 0.0)
+    x = torch.rand(4, 1, 32, 128, generator=torch.Generator().manual_seed(seed))
+    src.eval()
+    exact.eval()
+    with torch.no_grad():
+        want, got = src(x), exact(x)
+    if want.shape != got.shape or (want - got).abs().max() > 1e-4 * (1 + want.abs().max()):
+        raise ValueError("widen_reader: the grown network does not compute what its source does")
+    return _widen(src, spec, seed, noise) if noise else exact
+
+
+def _widen(src, spec, seed, noise):
+    g = torch.Generator().manual_seed(seed)
+    dst = SeqNet(spec)
+    old = [m for (t, _), m in zip(src.spec, src.layers) if t == "conv"]
+    new = [(p, m) for (t, p), m in zip(spec, dst.layers) if t == "conv"]
+    # Old conv layers in order, matched to the new ones; the new-only layers are the dilated ones.
+    extra = len(new) - len(old)
+    pairs = [(new[i], old[i]) for i in range(len(old) - 1)]
+    inserted = [new[len(old) - 1 + k] for k in range(extra)]
+    pairs.append((new[-1], old[-1]))
+
+    def parts(m):
+        return (m[0], m[1]) if isinstance(m, nn.Sequential) else (m, None)
+
+    mapping = None  # new input channel -> old input channel, with the count of copies
+    with torch.no_grad():
+        for i, ((p, m_new), m_old) in enumerate(pairs):
+            c_new, bn_new = parts(m_new)
+            c_old, bn_old = parts(m_old)
+            w = c_old.weight.clone()
+            if mapping is not None:
+                idx, cnt = mapping
+                w = w[:, idx] / cnt[idx][None, :, None, None]
+            co_old, co_new = w.shape[0], c_new.weight.shape[0]
+            out_idx = torch.cat([torch.arange(co_old),
+                                 torch.randint(0, co_old, (co_new - co_old,), generator=g)])
+            w = w[out_idx]
+            if co_new > co_old:
+                w[co_old:] += noise * w.std() * torch.randn(w[co_old:].shape, generator=g)
+            c_new.weight.copy_(w)
+            if bn_new is not None:
+                bn_new.weight.fill_(1.0)
+                bn_new.bias.copy_(bn_old.bias[out_idx])
+                bn_new.running_mean.zero_()
+                bn_new.running_var.fill_(1.0 - bn_new.eps)
+            else:
+                c_new.bias.copy_(c_old.bias[out_idx])
+            mapping = (out_idx, torch.bincount(out_idx, minlength=co_old).float())
+            if i == len(pairs) - 2:
+                # the identity layers come right after the last hidden layer: the head sees
+                # the same channels, so the mapping passes through them unchanged
+                for p2, m2 in inserted:
+                    c2, bn2 = parts(m2)
+                    c2.weight.zero_()
+                    k = p2[2] // 2
+                    for ch in range(c2.weight.shape[0]):
+                        c2.weight[ch, ch, 0, k] = 1.0
+                    bn2.weight.fill_(1.0)
+                    bn2.bias.zero_()
+                    bn2.running_mean.zero_()
+                    bn2.running_var.fill_(1.0 - bn2.eps)
+    return dst
 
 
 def freeze_bn(net):

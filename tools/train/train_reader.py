@@ -3,6 +3,9 @@
     train_reader.py --train work/reader_train.npz --val work/reader_val.npz \
                     --out work/reader.pt [--minutes M] [--threads T]
 
+--spec wide|ctx with --init-pkm of a stage-4 reader grows a larger reader from it (nets.py
+widen_reader; tried, not shipped: models/MODEL_CARD.md).
+
 Light online augmentation (shift, contrast, noise, inversion) on top of the
 cached set; checkpoints every few minutes; prints synthetic validation
 accuracy and accuracy on the validation half of the real seg_and_ocr crops.
@@ -117,6 +120,8 @@ def main():
                     help="share of each batch cut from the training half of the real scenes")
     ap.add_argument("--regions", default="us,eu",
                     help="scene regions to cut from; the first one's validation half is reported")
+    ap.add_argument("--spec", default="base", choices=sorted(nets.READER_SPECS),
+                    help="network shape; with --init-pkm of a base reader, grown from it")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -127,12 +132,16 @@ def main():
     VX, VY = v["x"], list(v["y"])
     RX, RY = real_val_set()
     print(f"train {len(X)} val {len(VX)} real-val {len(RX)}", flush=True)
-    net = nets.reader()
+    spec = nets.READER_SPECS[a.spec]
+    net = nets.SeqNet(spec)
     if a.init:
         net.load_state_dict(torch.load(a.init))
     folded = bool(a.init_pkm)
     if folded:
-        net = nets.load_pkm(a.init_pkm, nets.READER_SPEC)
+        try:
+            net = nets.load_pkm(a.init_pkm, spec)
+        except ValueError:
+            net = nets.widen_reader(nets.load_pkm(a.init_pkm, nets.READER_SPEC), spec, a.seed)
     net.train()
     if folded:
         nets.freeze_bn(net)
