@@ -56,29 +56,25 @@ READER_SPEC = [
     ("conv", (len(ALPHABET) + 1, 1, 1, 1, 1, 0, 0, 1, 1, False)),
 ]
 
-# A wider reader with two dilated 1x3 layers at the end that let every column see most of the
-# plate (a specialty plate's emblem or stacked characters differ from the rest of its text only
-# at that range). widen_reader() grows it from a trained READER_SPEC file.
-READER_WIDE_SPEC = [
-    ("conv", (24, 3, 3, 1, 1, 1, 1, 1, 1, True)),
-    ("pool", (2, 2, 2, 2)),
-    ("conv", (48, 3, 3, 1, 1, 1, 1, 1, 1, True)),
-    ("pool", (2, 2, 2, 2)),
-    ("conv", (96, 3, 3, 1, 1, 1, 1, 1, 1, True)),
-    ("conv", (96, 3, 3, 1, 1, 1, 1, 1, 1, True)),
-    ("pool", (2, 1, 2, 1)),
-    ("conv", (128, 4, 1, 1, 1, 0, 0, 1, 1, True)),
-    ("conv", (128, 1, 3, 1, 1, 0, 1, 1, 1, True)),
-    ("conv", (128, 1, 3, 1, 1, 0, 2, 1, 2, True)),
-    ("conv", (128, 1, 3, 1, 1, 0, 4, 1, 4, True)),
-    ("conv", (len(ALPHABET) + 1, 1, 1, 1, 1, 0, 0, 1, 1, False)),
-]
-# The same widths as READER_SPEC with only the two dilated context layers added.
-READER_CTX_SPEC = READER_SPEC[:-1] + [
-    ("conv", (96, 1, 3, 1, 1, 0, 2, 1, 2, True)),
-    ("conv", (96, 1, 3, 1, 1, 0, 4, 1, 4, True)),
-    READER_SPEC[-1],
-]
+
+def _grown(spec, widths):
+    """spec with each hidden conv's channel count c made widths.get(c, c), and two dilated 1x3
+    layers (dilation 2 and 4) before the head, so that each output column sees most of the plate
+    (a specialty plate's emblem or stacked characters differ from the rest of its text only at
+    that range). widen_reader() grows such a net from a trained `spec` file."""
+    out = []
+    for t, p in spec[:-1]:
+        if t == "conv":
+            p = (widths.get(p[0], p[0]),) + p[1:]
+        out.append((t, p))
+    c = out[-1][1][0]
+    out += [("conv", (c, 1, 3, 1, 1, 0, d, 1, d, True)) for d in (2, 4)]
+    return out + [spec[-1]]
+
+
+# Tried, not shipped (models/MODEL_CARD.md): wider, and today's widths, each with the two layers.
+READER_WIDE_SPEC = _grown(READER_SPEC, {16: 24, 32: 48, 64: 96, 96: 128})
+READER_CTX_SPEC = _grown(READER_SPEC, {})
 READER_SPECS = {"base": READER_SPEC, "wide": READER_WIDE_SPEC, "ctx": READER_CTX_SPEC}
 
 
@@ -190,6 +186,10 @@ def load_pkm(path, spec):
             off += 20
             continue
         cin, cout, kh, kw = struct.unpack_from("<4I", data, off + 4)
+        conv = m[0] if isinstance(m, nn.Sequential) else m
+        if tuple(conv.weight.shape) != (cout, cin, kh, kw):
+            raise ValueError(f"{path}: a {cout}x{cin}x{kh}x{kw} layer where this spec has "
+                             f"{'x'.join(map(str, conv.weight.shape))}")
         off += 48
         nw = cout * cin * kh * kw
         w = np.frombuffer(data, "<f4", nw, off).reshape(cout, cin, kh, kw)

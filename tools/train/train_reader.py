@@ -141,6 +141,9 @@ def main():
         try:
             net = nets.load_pkm(a.init_pkm, spec)
         except ValueError:
+            if spec is nets.READER_SPEC:
+                raise
+            # a base reader's file: grow this larger shape from it
             net = nets.widen_reader(nets.load_pkm(a.init_pkm, nets.READER_SPEC), spec, a.seed)
     net.train()
     if folded:
