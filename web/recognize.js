@@ -13,8 +13,10 @@ function recognizeRows(results, canSearch) {
     const x0 = Math.min(...xs), y0 = Math.min(...ys);
     const where = x0 + ", " + y0 + ", " + (Math.max(...xs) - x0) + " x " + (Math.max(...ys) - y0);
     const search = canSearch ? el("button", { on: { click: () => searchPlate(r.plate) } }, "Search") : "";
+    // Only a chosen state gives a format to fit (r.region is that state's code).
+    const format = !r.region ? "" : (r.matches_template ? "fits " : "fits no ") + r.region.toUpperCase() + " format";
     body.append(el("tr", { "data-plate": r.plate },
-      el("td", { class: "plate" }, r.plate), el("td", {}, r.confidence.toFixed(1) + "%"),
+      el("td", { class: "plate" }, r.plate), el("td", {}, r.confidence.toFixed(1) + "%"), el("td", {}, format),
       el("td", {}, alts.map((a) => a.plate + " " + a.confidence.toFixed(0) + "%").join(", ")),
       el("td", {}, where), el("td", {}, search)));
   }
@@ -36,7 +38,9 @@ $("#recognize-form").addEventListener("submit", async (ev) => {
   $("#recognize-summary").textContent = "";
   $("#recognize-results").hidden = true;
   if (!file) return formError(f, "Choose a photo first.");
-  const r = await api("POST", "/api/v1/recognize?country=" + encodeURIComponent(f.country.value) + "&topn=5",
+  const region = f.country.value === "us" ? f.region.value : "";
+  const r = await api("POST", "/api/v1/recognize?country=" + encodeURIComponent(f.country.value) + "&topn=5" +
+    (region ? "&region=" + encodeURIComponent(region) : ""),
     await file.arrayBuffer(), file.type || "application/octet-stream");
   if (r.status !== 200) return formError(f, errText(r));
   const n = r.data.results.length;
@@ -44,3 +48,20 @@ $("#recognize-form").addEventListener("submit", async (ev) => {
     (n === 0 ? "no plate found" : n + (n === 1 ? " plate" : " plates")) + " (" + Math.round(r.data.processing_time_ms) + " ms)";
   recognizeRows(r.data.results, ["investigator", "admin"].includes(state.user.role));
 });
+
+// The state list comes from the server (GET /api/v1/recognize/regions), once per page load.
+pageLoaders.recognize = async () => {
+  const sel = $("#recognize-form [name=region]");
+  if (sel.options.length > 1) return;
+  const r = await api("GET", "/api/v1/recognize/regions");
+  if (r.status !== 200) return;
+  for (const g of r.data.regions) sel.append(el("option", { value: g.code }, g.code.toUpperCase() + " " + g.name));
+};
+
+// A state's formats are for US plates only.
+$("#recognize-form [name=country]").addEventListener("change", (ev) => {
+  const sel = ev.target.form.region;
+  sel.disabled = ev.target.value !== "us";
+  if (sel.disabled) sel.value = "";
+});
+$("#recognize-form").addEventListener("reset", (ev) => { ev.target.region.disabled = false; });

@@ -1,8 +1,9 @@
 /*
- * read.c: `platekeeper read [-j] [-n TOPN] [-c us|eu] IMAGE|VIDEO...`: recognise plates in
- * images and video files. With -j, one OpenALPR-style JSON object per image (per sampled frame
+ * read.c: `platekeeper read [-j] [-n TOPN] [-c us|eu] [-p STATE] IMAGE|VIDEO...`: recognise plates
+ * in images and video files. With -j, one OpenALPR-style JSON object per image (per sampled frame
  * for video), as `alpr -j` prints, plus "file" (and "frame", "frame_time_ms" for video).
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -23,25 +24,29 @@ typedef struct read_ctx {
 } read_ctx;
 
 static void usage_text(FILE *f) {
-    fprintf(f,
-            "usage: platekeeper read [-j] [-n TOPN] [-c us|eu] [--models DIR] [--every N]\n"
-            "                        [--max-pixels N] [--threshold T] [--det-size N]\n"
-            "                        [--min-confidence C] [--crop] [--timings] IMAGE|VIDEO...\n"
-            "  -j             print OpenALPR-compatible JSON, one object per image or frame\n"
-            "  -n TOPN        alternative readings per plate (1-%d, default 10)\n"
-            "  -c us|eu       plate conventions (default us)\n"
-            "  --models DIR   model directory (default $PLATEKEEPER_MODELS, ./models, or the\n"
-            "                 models/ beside the binary's build directory)\n"
-            "  --every N      for video, read every Nth frame (default 10)\n"
-            "  --max-pixels N refuse images larger than N pixels (default %d)\n"
-            "  --threshold T  detector score needed, 0-1 (default: the model's)\n"
-            "  --det-size N   long side in pixels the scene is scaled to for detection\n"
-            "                 (default 768 for us, 512 for eu)\n"
-            "  --min-confidence C  report a plate only when its best reading is this sure,\n"
-            "                 0-100 (default 45)\n"
-            "  --crop         each image is one plate already cut out: read it, skip detection\n"
-            "  --timings      print the model load time on stderr (model_load_ms=N)\n",
-            RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF);
+    fprintf(
+        f,
+        "usage: platekeeper read [-j] [-n TOPN] [-c us|eu] [-p STATE] [--models DIR] [--every N]\n"
+        "                        [--max-pixels N] [--threshold T] [--det-size N]\n"
+        "                        [--min-confidence C] [--crop] [--timings] IMAGE|VIDEO...\n"
+        "  -j             print OpenALPR-compatible JSON, one object per image or frame\n"
+        "  -n TOPN        alternative readings per plate (1-%d, default 10)\n"
+        "  -c us|eu       plate conventions (default us)\n"
+        "  -p STATE       US state the plates are mostly from (two letters, e.g. ca): readings\n"
+        "                 that fit its standard formats rank first and show matches_template\n"
+        "  --regions      list the state codes -p knows, with their names\n"
+        "  --models DIR   model directory (default $PLATEKEEPER_MODELS, ./models, or the\n"
+        "                 models/ beside the binary's build directory)\n"
+        "  --every N      for video, read every Nth frame (default 10)\n"
+        "  --max-pixels N refuse images larger than N pixels (default %d)\n"
+        "  --threshold T  detector score needed, 0-1 (default: the model's)\n"
+        "  --det-size N   long side in pixels the scene is scaled to for detection\n"
+        "                 (default 768 for us, 512 for eu)\n"
+        "  --min-confidence C  report a plate only when its best reading is this sure,\n"
+        "                 0-100 (default 45)\n"
+        "  --crop         each image is one plate already cut out: read it, skip detection\n"
+        "  --timings      print the model load time on stderr (model_load_ms=N)\n",
+        RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF);
 }
 
 static void print_result(read_ctx *c, const recog_image *img, const recog_result *res, long frame,
@@ -111,7 +116,8 @@ static int on_frame(void *ctx, const recog_image *frame, long index, double time
 int cmd_read(int argc, char **argv) {
     static const struct option longopts[] = {{"models", required_argument, NULL, 'm'},
                                              {"every", required_argument, NULL, 'e'},
-                                             {"max-pixels", required_argument, NULL, 'p'},
+                                             {"max-pixels", required_argument, NULL, 'P'},
+                                             {"regions", no_argument, NULL, 'R'},
                                              {"threshold", required_argument, NULL, 't'},
                                              {"crop", no_argument, NULL, 'C'},
                                              {"det-size", required_argument, NULL, 'D'},
@@ -126,7 +132,7 @@ int cmd_read(int argc, char **argv) {
     long every = 10, max_pixels = RECOG_MAX_PIXELS_DEF;
     int opt, timings = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "jn:c:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "jn:c:p:h", longopts, NULL)) != -1) {
         char *end = NULL;
         switch (opt) {
         case 'j':
@@ -145,6 +151,20 @@ int cmd_read(int argc, char **argv) {
             else
                 return cmd_usage("read", "-c: must be us or eu, not '%s'", optarg);
             break;
+        case 'p':
+            if (!recog_region_name(optarg))
+                return cmd_usage("read",
+                                 "-p: '%s' is not a US state code (two letters, e.g. ca; "
+                                 "--regions lists them)",
+                                 optarg);
+            for (int i = 0; i < 2; i++)
+                c.params.region[i] = (char)tolower((unsigned char)optarg[i]);
+            c.params.region[2] = 0;
+            break;
+        case 'R':
+            for (int i = 0; recog_region_code(i); i++)
+                printf("%s  %s\n", recog_region_code(i), recog_region_name(recog_region_code(i)));
+            return CMD_OK;
         case 'm':
             snprintf(models, sizeof models, "%s", optarg);
             break;
@@ -152,7 +172,7 @@ int cmd_read(int argc, char **argv) {
             every = strtol(optarg, &end, 10);
             if (*end || every < 1) return cmd_usage("read", "--every: must be a number >= 1");
             break;
-        case 'p':
+        case 'P':
             max_pixels = strtol(optarg, &end, 10);
             if (*end || max_pixels < 1) return cmd_usage("read", "--max-pixels: must be >= 1");
             break;
@@ -186,6 +206,8 @@ int cmd_read(int argc, char **argv) {
         }
     }
     if (optind >= argc) return cmd_usage("read", "no IMAGE or VIDEO given");
+    if (c.params.region[0] && c.params.country != RECOG_US)
+        return cmd_usage("read", "-p: state formats are for US plates (-c us) only");
     if (!models[0]) recog_models_default(models, sizeof models);
     recog *eng;
     pk_err err;

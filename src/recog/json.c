@@ -11,9 +11,12 @@ static json_t *plate_json(const recog_plate *p, int index, int topn) {
     json_t *o = json_object();
     json_object_set_new(o, "plate", json_string(p->plate));
     json_object_set_new(o, "confidence", json_real(p->confidence));
-    json_object_set_new(o, "matches_template", json_integer(0));
+    json_object_set_new(o, "matches_template",
+                        json_integer(p->n_cand > 0 && p->cand[0].matches_template));
     json_object_set_new(o, "plate_index", json_integer(index));
-    json_object_set_new(o, "region", json_string(""));
+    /* The region the caller named (-p), as OpenALPR reports its -p; we do not guess a state from
+     * the plate's look, hence region_confidence 0. */
+    json_object_set_new(o, "region", json_string(p->region));
     json_object_set_new(o, "region_confidence", json_integer(0));
     json_object_set_new(o, "processing_time_ms", json_real(p->ms));
     json_object_set_new(o, "requested_topn", json_integer(topn));
@@ -24,9 +27,9 @@ static json_t *plate_json(const recog_plate *p, int index, int topn) {
     json_object_set_new(o, "coordinates", co);
     json_t *ca = json_array();
     for (int k = 0; k < p->n_cand; k++)
-        json_array_append_new(ca,
-                              json_pack("{s:s,s:f,s:i}", "plate", p->cand[k].plate, "confidence",
-                                        (double)p->cand[k].confidence, "matches_template", 0));
+        json_array_append_new(ca, json_pack("{s:s,s:f,s:i}", "plate", p->cand[k].plate,
+                                            "confidence", (double)p->cand[k].confidence,
+                                            "matches_template", p->cand[k].matches_template));
     json_object_set_new(o, "candidates", ca);
     return o;
 }

@@ -125,6 +125,7 @@ int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int 
         int dup = 0;
         for (int i = 0; i < out && !dup; i++) dup = !strcmp(cand[i].plate, beam[b].s);
         if (dup) continue;
+        memset(&cand[out], 0, sizeof cand[out]);
         memcpy(cand[out].plate, beam[b].s, (size_t)beam[b].len + 1);
         cand[out].confidence = 100.0f * expf(beam[b].lp / (float)beam[b].n);
         out++;

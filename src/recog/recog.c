@@ -147,6 +147,13 @@ static int check_params(const recog_params *p, pk_err *err) {
         return pk_err_set(err, PK_EINVAL, "minimum confidence: must be 0..100");
     if (p->det_size != 0 && (p->det_size < 64 || p->det_size > 4096))
         return pk_err_set(err, PK_EINVAL, "detector size: must be 64..4096");
+    if (!memchr(p->region, 0, sizeof p->region))
+        return pk_err_set(err, PK_EINVAL, "region: too long");
+    if (p->region[0] && recog__region_index(p->region) < 0)
+        return pk_err_set(err, PK_EINVAL, "region: '%s' is not a US state code (e.g. ca, tx, dc)",
+                          p->region);
+    if (p->region[0] && p->country != RECOG_US)
+        return pk_err_set(err, PK_EINVAL, "region: state formats are for US plates only");
     return PK_OK;
 }
 
@@ -203,6 +210,7 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
         recog__read_box(rds, nrd, img, boxes[i].x0, boxes[i].y0, boxes[i].x1, boxes[i].y1, p->topn,
                         p->country == RECOG_US, pl);
         if (p->country == RECOG_EU) recog__plate_harmonize(pl);
+        recog__plate_apply_region(pl, recog__region_index(p->region));
         pl->det_score = boxes[i].score;
         /* A box the reader finds nothing plate-like in is not reported: the detector's false
          * alarms read as short or unsure strings (MODEL_CARD.md), or as runs of strokes. */
@@ -249,6 +257,7 @@ int recog_read_crop(const recog *r, const recog_image *img, const recog_params *
     int nrd = readers_for(r, p, rds);
     recog__read_box(rds, nrd, img, x0, y0, x0 + w, y0 + h, p->topn, p->country == RECOG_US, plate);
     if (p->country == RECOG_EU) recog__plate_harmonize(plate);
+    recog__plate_apply_region(plate, recog__region_index(p->region));
     return PK_OK;
 }
 

@@ -29,6 +29,7 @@
 #define RECOG_MAX_TOPN       25
 #define RECOG_PLATE_MAX      16       /* longest plate text kept, NUL included */
 #define RECOG_MAX_PIXELS_DEF 40000000 /* default limit on width*height of a decoded image */
+#define RECOG_REGION_MAX     4        /* a region code ("ca"), NUL included */
 
 /* A grey (8-bit luma) image; px holds height rows of width bytes. Owned by whoever filled it:
  * images from recog_image_decode/_load are freed with recog_image_fini. */
@@ -74,10 +75,22 @@ typedef struct recog_params {
     int det_size;          /* long side of the detector's scaled image, 0: 768 (US), 512 (EU) */
     float min_confidence;  /* readings below this (0..100) are not reported; default 75 */
     int min_chars;         /* readings shorter than this are not reported; default 4 */
+    /* "" (the default) or a US state's code (recog_region_name knows it): the plates are
+     * expected to follow that state's standard formats, which then rank the readings and set
+     * matches_template (region.c). US readers only. */
+    char region[RECOG_REGION_MAX];
 } recog_params;
 
-/* Fills p with the defaults: topn 10, US, default threshold, 16 plates, confidence 75, 4 chars. */
+/* Fills p with the defaults: topn 10, US, default threshold, 16 plates, confidence 45, 4 chars,
+ * no region. */
 void recog_params_init(recog_params *p);
+
+/* The name of the region a code stands for ("ca" or "CA" -> "California"), or NULL when the code
+ * is not a known one. The string is static. */
+const char *recog_region_name(const char *code);
+
+/* The i-th known region code, lower case, from 0 on; NULL past the last. Static strings. */
+const char *recog_region_code(int i);
 
 typedef struct recog_point {
     float x, y;
@@ -86,6 +99,7 @@ typedef struct recog_point {
 typedef struct recog_candidate {
     char plate[RECOG_PLATE_MAX]; /* A-Z 0-9 */
     float confidence;            /* 0..100 */
+    int matches_template;        /* 1 when the plate fits a format of params.region */
 } recog_candidate;
 
 typedef struct recog_plate {
@@ -97,6 +111,7 @@ typedef struct recog_plate {
     recog_point corners[4];
     int n_cand;                           /* 1..topn */
     recog_candidate cand[RECOG_MAX_TOPN]; /* best first */
+    char region[RECOG_REGION_MAX];        /* params.region the plate was read with, or "" */
     double ms;                            /* time spent reading this plate */
 } recog_plate;
 

@@ -150,4 +150,13 @@ void recog__harmonize_o_zero(char *s);
  * (keeping the higher confidence) and re-sorting. */
 void recog__plate_harmonize(recog_plate *pl);
 
+/* region.c. The index of a region code in its table (any case), -1 when unknown. */
+int recog__region_index(const char *code);
+/* Whether plate fits one of the region's formats (0 for a bad index). */
+int recog__region_match(int region, const char *plate);
+/* Reads *pl with the region's formats: sets pl->region and every candidate's matches_template,
+ * and ranks fitting candidates ahead of ones that fit nothing and are not much surer. Does
+ * nothing for a bad index. */
+void recog__plate_apply_region(recog_plate *pl, int region);
+
 #endif

@@ -6,6 +6,7 @@
  * so there is no purpose or access-log entry: the caller turns a reading into a search, which
  * goes through the gate like any other.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@
 #define RECOG_BODY_MAX ((size_t)32 << 20)
 
 static int recognize(server_req *r) {
-    static const char *const allowed[] = {"country", "topn", NULL};
+    static const char *const allowed[] = {"country", "topn", "region", NULL};
     if (server__query_only(r, allowed)) return 0;
     recog_params p;
     recog_params_init(&p);
@@ -23,6 +24,17 @@ static int recognize(server_req *r) {
         p.country = RECOG_EU;
     else if (country && strcmp(country, "us"))
         return server__reply_error(r, 400, "invalid", "country: expected us or eu");
+    /* region: the US state whose standard formats rank the readings (read -p). */
+    const char *region = server__query(r, "region");
+    if (region && *region) {
+        if (!recog_region_name(region))
+            return server__reply_error(
+                r, 400, "invalid", "region: '%s' is not a US state code (e.g. ca, tx, dc)", region);
+        if (p.country != RECOG_US)
+            return server__reply_error(r, 400, "invalid",
+                                       "region: state formats are for US plates (country=us) only");
+        for (int i = 0; i < 2; i++) p.region[i] = (char)tolower((unsigned char)region[i]);
+    }
     int64_t topn;
     if (server__query_i64(r, "topn", 1, RECOG_MAX_TOPN, 10, &topn)) return 0;
     p.topn = (int)topn;
@@ -49,7 +61,19 @@ static int recognize(server_req *r) {
     return server__reply_json(r, 200, o);
 }
 
+/* GET /api/v1/recognize/regions: the state codes `region` takes, for forms. */
+static int regions(server_req *r) {
+    static const char *const none[] = {NULL};
+    if (server__query_only(r, none)) return 0;
+    json_t *a = json_array();
+    for (int i = 0; recog_region_code(i); i++)
+        json_array_append_new(a, json_pack("{s:s,s:s}", "code", recog_region_code(i), "name",
+                                           recog_region_name(recog_region_code(i))));
+    return server__reply_json(r, 200, json_pack("{s:o}", "regions", a));
+}
+
 const server_route server__recog_routes[] = {
+    {"GET", "/api/v1/recognize/regions", SR_ADMIN | SR_INVESTIGATOR | SR_OPERATOR, regions, 0},
     {"POST", "/api/v1/recognize", SR_ADMIN | SR_INVESTIGATOR | SR_OPERATOR, recognize,
      RECOG_BODY_MAX},
     {0},

@@ -42,6 +42,16 @@ export async function pagesTests({ browser, url, api, ok, admin, adminId, USER_P
     await page.waitForSelector("#view-search:not([hidden])");
     ok((await page.inputValue("#search-form [name=plate]")) === "1AMW240", "a read plate goes on to the search form");
     await page.click("nav button[data-view=recognize]");
+    // With a state chosen, the row says whether the plate fits that state's formats.
+    await page.waitForSelector("#recognize-form [name=region] option[value=ca]", { state: "attached" });
+    await page.selectOption("#recognize-form [name=region]", "ca");
+    await page.setInputFiles("#recognize-form [name=photo]", scene);
+    await page.click("#recognize-form button");
+    await page.waitForFunction(() => (document.querySelector("#recognize-results tr[data-plate=\"1AMW240\"]") || {}).textContent?.includes("fits CA format"));
+    await page.selectOption("#recognize-form [name=country]", "eu");
+    ok(await page.isDisabled("#recognize-form [name=region]") && (await page.inputValue("#recognize-form [name=region]")) === "",
+      "a state is chosen for US plates only");
+    await page.selectOption("#recognize-form [name=country]", "us");
   } else {
     ok(true, "# SKIP no labelled scene beside the checkout for the photo test");
   }

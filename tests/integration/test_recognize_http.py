@@ -57,6 +57,16 @@ def main(t):
                  "a real scene: the API reads what `read -j` reads (1AMW240)", (st, body, cli))
             t.ok(all(len(r["candidates"]) <= 5 and r["requested_topn"] == 5
                      for r in body["results"]), "topn limits the candidates")
+            st, body, _ = op.call("POST", "/api/v1/recognize?region=CA", raw=raw,
+                                  ctype="image/jpeg")
+            t.ok(st == 200 and any(r["plate"] == "1AMW240" and r["region"] == "ca"
+                                   and r["matches_template"] == 1 for r in body["results"]),
+                 "region=CA: California's formats, the plate fits them", (st, body))
+
+        st, body, _ = op.call("GET", "/api/v1/recognize/regions")
+        codes = [g["code"] for g in body.get("regions", [])] if st == 200 else []
+        t.ok(len(codes) == 51 and {"code": "ca", "name": "California"} in body["regions"],
+             "GET /recognize/regions: the 50 states and DC", (st, body))
 
         # bad input: a clear error naming the problem
         cases = [
@@ -67,6 +77,9 @@ def main(t):
             ("topn 0", "/api/v1/recognize?topn=0", img, 400, "topn"),
             ("topn 26", "/api/v1/recognize?topn=26", img, 400, "topn"),
             ("unknown parameter", "/api/v1/recognize?plate=X", img, 400, "plate"),
+            ("unknown region", "/api/v1/recognize?region=zz", img, 400, "region"),
+            ("region with EU plates", "/api/v1/recognize?country=eu&region=ca", img, 400,
+             "region"),
         ]
         for name, path, raw, status, word in cases:
             st, body, _ = inv.call("POST", path, raw=raw, ctype="application/octet-stream")

@@ -325,6 +325,70 @@ static void test_harmonize_o_zero(void **state) {
     assert_true(pl.confidence == 85);
 }
 
+static void set_cand(recog_plate *pl, int i, const char *plate, float conf) {
+    snprintf(pl->cand[i].plate, sizeof pl->cand[i].plate, "%s", plate);
+    pl->cand[i].confidence = conf;
+}
+
+static void test_region(void **state) {
+    (void)state;
+    /* Codes: any case, two letters, every state and DC, nothing else. */
+    assert_string_equal(recog_region_name("ca"), "California");
+    assert_string_equal(recog_region_name("TX"), "Texas");
+    assert_null(recog_region_name("zz"));
+    assert_null(recog_region_name("c"));
+    assert_null(recog_region_name("cal"));
+    assert_null(recog_region_name(""));
+    assert_null(recog_region_name(NULL));
+    int n = 0;
+    while (recog_region_code(n)) assert_non_null(recog_region_name(recog_region_code(n++)));
+    assert_int_equal(n, 51);
+    assert_null(recog_region_code(-1));
+
+    int ca = recog__region_index("ca"), ny = recog__region_index("ny");
+    assert_true(recog__region_match(ca, "1ABC234"));
+    assert_false(recog__region_match(ca, "1ABC23"));  /* too short */
+    assert_false(recog__region_match(ca, "1AB1234")); /* a digit where a letter goes */
+    assert_true(recog__region_match(ny, "ABC1234"));
+    assert_false(recog__region_match(ny, "1ABC234"));
+    assert_false(recog__region_match(-1, "1ABC234"));
+    assert_false(recog__region_match(ca, ""));
+    assert_true(recog__region_match(recog__region_index("az"), "9X95A9"));  /* '*': either */
+    assert_false(recog__region_match(recog__region_index("az"), "9X9X99")); /* 4th a digit */
+
+    /* A fitting reading a little less sure than one that fits nothing goes first; a much less
+     * sure one does not; the confidences stay the reader's. */
+    recog_plate pl;
+    memset(&pl, 0, sizeof pl);
+    set_cand(&pl, 0, "1ABC23A", 90);
+    set_cand(&pl, 1, "1ABC234", 80);
+    set_cand(&pl, 2, "1ABC284", 70);
+    pl.n_cand = 3;
+    recog__plate_apply_region(&pl, ca);
+    assert_string_equal(pl.region, "ca");
+    assert_string_equal(pl.plate, "1ABC234");
+    assert_true(pl.confidence == 80);
+    assert_true(pl.cand[0].matches_template && pl.cand[1].matches_template);
+    assert_string_equal(pl.cand[1].plate, "1ABC284"); /* fitting ones keep the reader's order */
+    assert_string_equal(pl.cand[2].plate, "1ABC23A");
+    assert_false(pl.cand[2].matches_template);
+    memset(&pl, 0, sizeof pl);
+    set_cand(&pl, 0, "LUCKY7", 95);
+    set_cand(&pl, 1, "1UCK777", 20);
+    pl.n_cand = 2;
+    recog__plate_apply_region(&pl, ca);
+    assert_string_equal(pl.plate, "LUCKY7"); /* a vanity plate read surely stays */
+    assert_false(pl.cand[0].matches_template);
+    /* No region: nothing changes. */
+    memset(&pl, 0, sizeof pl);
+    set_cand(&pl, 0, "1ABC23A", 90);
+    set_cand(&pl, 1, "1ABC234", 80);
+    pl.n_cand = 2;
+    recog__plate_apply_region(&pl, -1);
+    assert_string_equal(pl.cand[0].plate, "1ABC23A");
+    assert_string_equal(pl.region, "");
+}
+
 static void test_engine_blank(void **state) {
     (void)state;
     recog *r = open_engine();
@@ -346,6 +410,17 @@ static void test_engine_blank(void **state) {
     assert_int_equal(recog_read_crop(r, &tiny, &p, &pl, &err), PK_OK);
     p.topn = 0;
     assert_int_equal(recog_run(r, &img, &p, &res, &err), PK_EINVAL);
+    recog_params_init(&p);
+    snprintf(p.region, sizeof p.region, "zz");
+    assert_int_equal(recog_run(r, &img, &p, &res, &err), PK_EINVAL);
+    assert_non_null(strstr(err.msg, "region"));
+    snprintf(p.region, sizeof p.region, "ca");
+    p.country = RECOG_EU;
+    assert_int_equal(recog_read_crop(r, &img, &p, &pl, &err), PK_EINVAL);
+    assert_non_null(strstr(err.msg, "US"));
+    p.country = RECOG_US;
+    assert_int_equal(recog_run(r, &img, &p, &res, &err), PK_OK);
+    recog_result_fini(&res);
     free(img.px);
     recog_free(r);
     recog_free(NULL);
@@ -555,12 +630,19 @@ static void test_refine_box(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_image_jpeg),      cmocka_unit_test(test_image_png),
-        cmocka_unit_test(test_image_bad),       cmocka_unit_test(test_model_files),
-        cmocka_unit_test(test_reader_ensemble), cmocka_unit_test(test_ctc),
-        cmocka_unit_test(test_ctc_logp),        cmocka_unit_test(test_harmonize_o_zero),
-        cmocka_unit_test(test_engine_blank),    cmocka_unit_test(test_refine_box),
-        cmocka_unit_test(test_plate_slope),     cmocka_unit_test(test_no_duplicate_plates),
+        cmocka_unit_test(test_image_jpeg),
+        cmocka_unit_test(test_image_png),
+        cmocka_unit_test(test_image_bad),
+        cmocka_unit_test(test_model_files),
+        cmocka_unit_test(test_reader_ensemble),
+        cmocka_unit_test(test_ctc),
+        cmocka_unit_test(test_ctc_logp),
+        cmocka_unit_test(test_harmonize_o_zero),
+        cmocka_unit_test(test_region),
+        cmocka_unit_test(test_engine_blank),
+        cmocka_unit_test(test_refine_box),
+        cmocka_unit_test(test_plate_slope),
+        cmocka_unit_test(test_no_duplicate_plates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
