@@ -3,7 +3,8 @@
 // take a plate straight to the search form. Uses app.js's helpers; results go in as text only.
 "use strict";
 
-function recognizeRows(results, canSearch) {
+// region: the state code the photo was read with ("" for none).
+function recognizeRows(results, canSearch, region) {
   const body = $("#recognize-results tbody");
   body.replaceChildren();
   for (const r of results) {
@@ -13,8 +14,8 @@ function recognizeRows(results, canSearch) {
     const x0 = Math.min(...xs), y0 = Math.min(...ys);
     const where = x0 + ", " + y0 + ", " + (Math.max(...xs) - x0) + " x " + (Math.max(...ys) - y0);
     const search = canSearch ? el("button", { on: { click: () => searchPlate(r.plate) } }, "Search") : "";
-    // Only a chosen state gives a format to fit (r.region is that state's code).
-    const format = !r.region ? "" : (r.matches_template ? "fits " : "fits no ") + r.region.toUpperCase() + " format";
+    // Only a chosen state gives a format to fit.
+    const format = !region ? "" : (r.matches_template ? "fits " : "fits no ") + region.toUpperCase() + " format";
     body.append(el("tr", { "data-plate": r.plate },
       el("td", { class: "plate" }, r.plate), el("td", {}, r.confidence.toFixed(1) + "%"), el("td", {}, format),
       el("td", {}, alts.map((a) => a.plate + " " + a.confidence.toFixed(0) + "%").join(", ")),
@@ -46,7 +47,7 @@ $("#recognize-form").addEventListener("submit", async (ev) => {
   const n = r.data.results.length;
   $("#recognize-summary").textContent = file.name + ": " + r.data.img_width + " x " + r.data.img_height + ", " +
     (n === 0 ? "no plate found" : n + (n === 1 ? " plate" : " plates")) + " (" + Math.round(r.data.processing_time_ms) + " ms)";
-  recognizeRows(r.data.results, ["investigator", "admin"].includes(state.user.role));
+  recognizeRows(r.data.results, ["investigator", "admin"].includes(state.user.role), region);
 });
 
 // The state list comes from the server (GET /api/v1/recognize/regions), once per page load.

@@ -111,7 +111,6 @@ typedef struct recog_plate {
     recog_point corners[4];
     int n_cand;                           /* 1..topn */
     recog_candidate cand[RECOG_MAX_TOPN]; /* best first */
-    char region[RECOG_REGION_MAX];        /* params.region the plate was read with, or "" */
     double ms;                            /* time spent reading this plate */
 } recog_plate;
 

@@ -154,9 +154,9 @@ void recog__plate_harmonize(recog_plate *pl);
 int recog__region_index(const char *code);
 /* Whether plate fits one of the region's formats (0 for a bad index). */
 int recog__region_match(int region, const char *plate);
-/* Reads *pl with the region's formats: sets pl->region and every candidate's matches_template,
- * and ranks fitting candidates ahead of ones that fit nothing and are not much surer. Does
- * nothing for a bad index. */
+/* Reads *pl with the region's formats: sets every candidate's matches_template and ranks fitting
+ * candidates ahead of ones that fit nothing and are not much surer. Does nothing for a bad index.
+ */
 void recog__plate_apply_region(recog_plate *pl, int region);
 
 #endif

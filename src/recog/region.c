@@ -5,7 +5,7 @@
  * stroke that dirt or blur removes. A department that knows where its cameras are knows which
  * formats most of its plates follow: given a state (`read -p ca`), a reading that fits one of
  * that state's formats is preferred over a somewhat surer one that fits none. This is
- * OpenALPR's -p, and it fills matches_template and region of the alpr -j shape.
+ * OpenALPR's -p, and it fills matches_template of the alpr -j shape.
  *
  * O and 0 are left as the reader has them: on most US plates they are one glyph, and turning
  * them the way a format says moved as many labelled crops wrong as right (the labels write that
@@ -18,7 +18,6 @@
  */
 #include <ctype.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "recog/recog_int.h"
@@ -139,7 +138,6 @@ static float rank_key(const recog_candidate *c) {
 
 void recog__plate_apply_region(recog_plate *pl, int region) {
     if (region < 0 || region >= N_REGIONS) return;
-    snprintf(pl->region, sizeof pl->region, "%s", regions[region].code);
     int n = pl->n_cand;
     for (int i = 0; i < n; i++)
         pl->cand[i].matches_template = recog__region_match(region, pl->cand[i].plate);

@@ -59,8 +59,8 @@ def main(t):
                      for r in body["results"]), "topn limits the candidates")
             st, body, _ = op.call("POST", "/api/v1/recognize?region=CA", raw=raw,
                                   ctype="image/jpeg")
-            t.ok(st == 200 and any(r["plate"] == "1AMW240" and r["region"] == "ca"
-                                   and r["matches_template"] == 1 for r in body["results"]),
+            t.ok(st == 200 and any(r["plate"] == "1AMW240" and r["matches_template"] == 1
+                                   for r in body["results"]),
                  "region=CA: California's formats, the plate fits them", (st, body))
 
         st, body, _ = op.call("GET", "/api/v1/recognize/regions")
