@@ -50,14 +50,20 @@ $("#recognize-form").addEventListener("submit", async (ev) => {
   recognizeRows(r.data.results, ["investigator", "admin"].includes(state.user.role), region);
 });
 
-// The state list comes from the server (GET /api/v1/recognize/regions), once per page load.
+// The state list comes from the server (GET /api/v1/recognize/regions), once per page load. The
+// state last chosen in this browser is chosen again: a department's photos are mostly of its own
+// state's plates. Only the two-letter code is kept, nothing read from a photo.
 pageLoaders.recognize = async () => {
   const sel = $("#recognize-form [name=region]");
-  if (sel.options.length > 1) return;
-  const r = await api("GET", "/api/v1/recognize/regions");
-  if (r.status !== 200) return;
-  for (const g of r.data.regions) sel.append(el("option", { value: g.code }, g.code.toUpperCase() + " " + g.name));
+  if (sel.options.length <= 1) {
+    const r = await api("GET", "/api/v1/recognize/regions");
+    if (r.status !== 200) return;
+    for (const g of r.data.regions) sel.append(el("option", { value: g.code }, g.code.toUpperCase() + " " + g.name));
+  }
+  const saved = localStorage.getItem("pk.recognize.region") || "";
+  if (!sel.disabled && [...sel.options].some((o) => o.value === saved)) sel.value = saved;
 };
+$("#recognize-form [name=region]").addEventListener("change", (ev) => localStorage.setItem("pk.recognize.region", ev.target.value));
 
 // A state's formats are for US plates only.
 $("#recognize-form [name=country]").addEventListener("change", (ev) => {

@@ -52,6 +52,9 @@ export async function pagesTests({ browser, url, api, ok, admin, adminId, USER_P
     ok(await page.isDisabled("#recognize-form [name=region]") && (await page.inputValue("#recognize-form [name=region]")) === "",
       "a state is chosen for US plates only");
     await page.selectOption("#recognize-form [name=country]", "us");
+    await page.click("nav button[data-view=search]");
+    await page.click("nav button[data-view=recognize]");
+    ok((await page.inputValue("#recognize-form [name=region]")) === "ca", "the state chosen last is chosen again");
   } else {
     ok(true, "# SKIP no labelled scene beside the checkout for the photo test");
   }

@@ -120,6 +120,9 @@ def main():
                     help="share of each batch cut from the training half of the real scenes")
     ap.add_argument("--regions", default="us,eu",
                     help="scene regions to cut from; the first one's validation half is reported")
+    ap.add_argument("--real-online", action="store_true",
+                    help="draw the real-crop share fresh from the training half of the crops each "
+                         "time (synth.real_crop_sample) instead of from the cached augmented copies")
     ap.add_argument("--spec", default="base", choices=sorted(nets.READER_SPECS),
                     help="network shape; with --init-pkm of a base reader, grown from it")
     a = ap.parse_args()
@@ -148,6 +151,7 @@ def main():
     net.train()
     if folded:
         nets.freeze_bn(net)
+    online = gen.real_crops("train") if a.real_online and a.real_frac > 0 else []
     regions = a.regions.split(",")
     real = [sc for r in regions for sc in scenes.load(r, "train")] if a.scene_frac > 0 else []
     SX, SY = scene_val_set(regions[0])
@@ -165,11 +169,13 @@ def main():
         lr = a.lr * 0.5 * (1 + np.cos(np.pi * min(1.0, el / budget))) + 2e-5
         for g in opt.param_groups:
             g["lr"] = lr
-        idx = rng.integers(0, len(X), a.bs)
-        if a.real_frac > 0 and len(X) > a.synth_n:
-            k = int(a.bs * a.real_frac)
-            idx[:k] = rng.integers(a.synth_n, len(X), k)
+        idx = rng.integers(0, min(len(X), a.synth_n) if online else len(X), a.bs)
+        k_real = int(a.bs * a.real_frac)
+        if a.real_frac > 0 and len(X) > a.synth_n and not online:
+            idx[:k_real] = rng.integers(a.synth_n, len(X), k_real)
         xs, ys = X[idx].copy(), [Y[i] for i in idx]
+        for k in range(k_real if online else 0):
+            xs[k], ys[k] = synth.real_crop_sample(rng, *online[int(rng.integers(0, len(online)))])
         for k in range(int(a.bs * a.scene_frac)):
             xs[a.bs - 1 - k], ys[a.bs - 1 - k] = scenes.reader_sample(rng, real[int(rng.integers(0, len(real)))])
         xb = torch.from_numpy(xs).float().div(255).unsqueeze(1)
