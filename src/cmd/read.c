@@ -75,6 +75,10 @@ static void print_result(read_ctx *c, const recog_image *img, const recog_result
         recog_plate_bounds(p, &x, &y, &w, &h);
         printf("  %-10s %5.1f%%  at %d,%d %dx%d ", p->plate, p->confidence, (int)x, (int)y, (int)w,
                (int)h);
+        if (c->params.region[0])
+            printf("%s %c%c format ", p->cand[0].matches_template ? "fits" : "fits no",
+                   toupper((unsigned char)c->params.region[0]),
+                   toupper((unsigned char)c->params.region[1]));
         for (int k = 1; k < p->n_cand && k < 5; k++)
             printf("%s%s %.1f", k == 1 ? " also " : ", ", p->cand[k].plate, p->cand[k].confidence);
         printf("\n");

@@ -60,6 +60,10 @@ def main(t):
          and withp["matches_template"] == 1 and withp["confidence"] < plain["confidence"],
          "a fitting reading a little less sure goes first", (plain["plate"], withp["plate"]))
 
+    p = read("-p", "ok", "--crop", CROP)
+    t.ok(p.returncode == 0 and "676DWS" in p.stdout and "fits OK format" in p.stdout,
+         "the table says whether the plate fits the state's formats", p.stdout)
+
     if os.path.exists(SCENE):
         o = json.loads(read("-j", "-p", "ca", SCENE).stdout)
         t.ok(any(r["plate"] == "1AMW240" and r["matches_template"] == 1 for r in o["results"]), "a California scene read with -p ca fits (1AMW240)",
