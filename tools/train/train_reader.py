@@ -4,7 +4,9 @@
                     --out work/reader.pt [--minutes M] [--threads T]
 
 --spec wide|ctx with --init-pkm of a stage-4 reader grows a larger reader from it (nets.py
-widen_reader; tried, not shipped: models/MODEL_CARD.md).
+widen_reader; tried, not shipped: models/MODEL_CARD.md). --real-online draws the real-crop share
+of each batch fresh from the crops' training half instead of the cached augmented copies (tried,
+not shipped).
 
 Light online augmentation (shift, contrast, noise, inversion) on top of the
 cached set; checkpoints every few minutes; prints synthetic validation
