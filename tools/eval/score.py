@@ -14,8 +14,10 @@ Runs the binary on one core (taskset -c 0, OPENBLAS_NUM_THREADS=1) and prints:
     in training the reader);
   - background images: the share with no plate reported, on the held-out tenth (index % 10 == 0,
     never trained on) and on all;
+  - the unseen US scenes shrunk to 3/4 and 1/2 of their size (smaller plates than the
+    benchmark's, as other cameras and distances give), top-1;
   - model load time.
-Only the standard library is needed.
+Only the standard library is needed (and python3-pil for the shrunk scenes).
 """
 
 import argparse
@@ -27,6 +29,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import zlib
 
 
@@ -73,7 +76,8 @@ def scene_is_val(path):
     return zlib.crc32(os.path.basename(path).encode()) % 2 == 1
 
 
-def scenes(binary, models, data, region, env):
+def scene_labels(data, region):
+    """{image path: (plate, (x0, y0, x1, y1))} of a region's labelled scenes."""
     d = os.path.join(data, "openalpr-benchmarks/endtoend", region)
     labels = {}
     for t in sorted(glob.glob(os.path.join(d, "*.txt"))):
@@ -88,6 +92,11 @@ def scenes(binary, models, data, region, env):
             img = cands[0]
         x, y, w, h = (float(v) for v in parts[1:5])
         labels[img] = (parts[5].strip().upper(), (x, y, x + w, y + h))
+    return labels
+
+
+def scenes(binary, models, data, region, env):
+    labels = scene_labels(data, region)
     res, err = run(binary, models, ["-c", region], list(labels), env)
     top1 = top5 = found = 0
     vtop1 = vtop5 = vfound = nval = 0
@@ -158,6 +167,30 @@ def crops(binary, models, data, env):
             "all_top1": (ok[0] + ok[1]) / max(1, len(labels)), "n": len(labels),
             "all_top5": ok5 / max(1, len(labels)),
             "median_ms": statistics.median(times) if times else float("nan"), "misses": misses}
+
+
+def scaled_scenes(binary, models, data, env, factor):
+    """Top-1 on the unseen half of the US scenes shrunk by factor (JPEG quality 90): how reading
+    holds up on smaller plates than the benchmark's, as other cameras and distances give."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    labels = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for img, (plate, _) in scene_labels(data, "us").items():
+            if not scene_is_val(img):
+                continue
+            im = Image.open(img).convert("RGB")
+            im = im.resize((max(1, int(im.width * factor)), max(1, int(im.height * factor))),
+                           Image.BILINEAR)
+            out = os.path.join(tmp, os.path.splitext(os.path.basename(img))[0] + ".jpg")
+            im.save(out, quality=90)
+            labels[out] = plate
+        res, _ = run(binary, models, ["-c", "us"], list(labels), env)
+        ok = sum(any(r["plate"] == plate for r in res[img]["results"])
+                 for img, plate in labels.items() if img in res)
+    return ok / max(1, len(labels))
 
 
 def crops_with_state(binary, models, data, env):
@@ -243,6 +276,7 @@ def main():
     eu = scenes(a.bin, a.models, a.data, "eu", env)
     cr = crops(a.bin, a.models, a.data, env)
     cs = crops_with_state(a.bin, a.models, a.data, env)
+    small = [scaled_scenes(a.bin, a.models, a.data, env, f) for f in (0.75, 0.5)]
     bg = backgrounds(a.bin, a.models, a.data, env)
     lt = load_time(a.bin, a.models, env)
     bt = best_times(a.bin, a.models, env, us["by_file720"], 3)
@@ -253,6 +287,8 @@ def main():
         ("US scenes plate found (IoU > 0.4), unseen half", "", pct(us["val_found"])),
         (f"US scenes top-1 / top-5 / found, all {us['n']} (half trained on)", "",
          pct(us["top1"], us["top5"], us["found"])),
+        ("US scenes top-1, unseen half, shrunk to 3/4 / 1/2", "",
+         pct(*small) if None not in small else "n/a (needs python3-pil)"),
         (f"EU scenes top-1, unseen half ({eu['n_val']}, -c eu)", ">= 90%", pct(eu["val_top1"])),
         ("EU scenes top-5 / found, unseen half", "", pct(eu["val_top5"], eu["val_found"])),
         (f"EU scenes top-1 / top-5 / found, all {eu['n']} (half trained on)", "",
