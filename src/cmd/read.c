@@ -155,16 +155,13 @@ int cmd_read(int argc, char **argv) {
             else
                 return cmd_usage("read", "-c: must be us or eu, not '%s'", optarg);
             break;
-        case 'p':
-            if (!recog_region_name(optarg))
-                return cmd_usage("read",
-                                 "-p: '%s' is not a US state code (two letters, e.g. ca; "
-                                 "--regions lists them)",
-                                 optarg);
-            for (int i = 0; i < 2; i++)
-                c.params.region[i] = (char)tolower((unsigned char)optarg[i]);
-            c.params.region[2] = 0;
+        case 'p': {
+            pk_err perr;
+            pk_err_clear(&perr);
+            if (recog_params_set_region(&c.params, optarg, &perr))
+                return cmd_usage("read", "-p: %s; --regions lists them", perr.msg);
             break;
+        }
         case 'R':
             for (int i = 0; recog_region_code(i); i++)
                 printf("%s  %s\n", recog_region_code(i), recog_region_name(recog_region_code(i)));

@@ -92,6 +92,10 @@ const char *recog_region_name(const char *code);
 /* The i-th known region code, lower case, from 0 on; NULL past the last. Static strings. */
 const char *recog_region_code(int i);
 
+/* Sets p->region to code, lower-cased (any case accepted; NULL or "" clears it). PK_EINVAL, with
+ * the code and the reason in err and p unchanged, when code is not a known state. */
+int recog_params_set_region(recog_params *p, const char *code, pk_err *err);
+
 typedef struct recog_point {
     float x, y;
 } recog_point;

@@ -109,6 +109,19 @@ const char *recog_region_code(int i) {
     return i >= 0 && i < N_REGIONS ? regions[i].code : NULL;
 }
 
+int recog_params_set_region(recog_params *p, const char *code, pk_err *err) {
+    if (!code || !*code) {
+        p->region[0] = 0;
+        return PK_OK;
+    }
+    int i = recog__region_index(code);
+    if (i < 0)
+        return pk_err_set(err, PK_EINVAL, "'%.32s' is not a US state code (two letters, e.g. ca)",
+                          code);
+    memcpy(p->region, regions[i].code, 3);
+    return PK_OK;
+}
+
 static int fits(const char *fmt, size_t flen, const char *s) {
     if (strlen(s) != flen) return 0;
     for (size_t i = 0; i < flen; i++) {

@@ -6,7 +6,6 @@
  * so there is no purpose or access-log entry: the caller turns a reading into a search, which
  * goes through the gate like any other.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,16 +24,13 @@ static int recognize(server_req *r) {
     else if (country && strcmp(country, "us"))
         return server__reply_error(r, 400, "invalid", "country: expected us or eu");
     /* region: the US state whose standard formats rank the readings (read -p). */
-    const char *region = server__query(r, "region");
-    if (region && *region) {
-        if (!recog_region_name(region))
-            return server__reply_error(
-                r, 400, "invalid", "region: '%s' is not a US state code (e.g. ca, tx, dc)", region);
-        if (p.country != RECOG_US)
-            return server__reply_error(r, 400, "invalid",
-                                       "region: state formats are for US plates (country=us) only");
-        for (int i = 0; i < 2; i++) p.region[i] = (char)tolower((unsigned char)region[i]);
-    }
+    pk_err rerr;
+    pk_err_clear(&rerr);
+    if (recog_params_set_region(&p, server__query(r, "region"), &rerr))
+        return server__reply_error(r, 400, "invalid", "region: %s", rerr.msg);
+    if (p.region[0] && p.country != RECOG_US)
+        return server__reply_error(r, 400, "invalid",
+                                   "region: state formats are for US plates (country=us) only");
     int64_t topn;
     if (server__query_i64(r, "topn", 1, RECOG_MAX_TOPN, 10, &topn)) return 0;
     p.topn = (int)topn;

@@ -345,6 +345,18 @@ static void test_region(void **state) {
     assert_int_equal(n, 51);
     assert_null(recog_region_code(-1));
 
+    recog_params prm;
+    recog_params_init(&prm);
+    pk_err err;
+    pk_err_clear(&err);
+    assert_int_equal(recog_params_set_region(&prm, "TX", &err), PK_OK);
+    assert_string_equal(prm.region, "tx");
+    assert_int_equal(recog_params_set_region(&prm, "texas", &err), PK_EINVAL);
+    assert_non_null(strstr(err.msg, "texas"));
+    assert_string_equal(prm.region, "tx"); /* unchanged by a bad code */
+    assert_int_equal(recog_params_set_region(&prm, NULL, &err), PK_OK);
+    assert_string_equal(prm.region, "");
+
     int ca = recog__region_index("ca"), ny = recog__region_index("ny");
     assert_true(recog__region_match(ca, "1ABC234"));
     assert_false(recog__region_match(ca, "1ABC23"));  /* too short */
