@@ -68,11 +68,11 @@ def det_sample(rng, scene, size=synth.DET_SIZE):
     return np.asarray(g, dtype=np.uint8), [box]
 
 
-def reader_sample(rng, scene):
+def reader_sample(rng, scene, min_w=40, max_w=160):
     img, (x0, y0, x1, y1), text = scene
     w = x1 - x0
     # the plate as the scene shows it, or smaller (a farther car), never much larger
-    s = min(1.0, float(np.exp(rng.uniform(math.log(40), math.log(160)))) / w)
+    s = min(1.0, float(np.exp(rng.uniform(math.log(min_w), math.log(max_w)))) / w)
     if rng.random() < 0.5:
         s = 1.0 if w < 160 else s
     box = synth.jitter_box(rng, x0, y0, x1, y1)

@@ -449,14 +449,14 @@ def reader_sample(rng, bgs, eu_frac=0.25):
     return np.asarray(out, dtype=np.uint8), text
 
 
-def real_crop_sample(rng, img, text):
+def real_crop_sample(rng, img, text, scale_lo=0.15):
     """Augmented reader input from a real plate crop (PIL RGB, the plate fills
     most of it as in seg_and_ocr)."""
     W, H = img.size
     # the crops hold the plate with a small border; jitter as a detector would
     box = (W * rng.uniform(-0.04, 0.06), H * rng.uniform(-0.06, 0.1),
            W * (1 - rng.uniform(-0.04, 0.06)), H * (1 - rng.uniform(-0.06, 0.1)))
-    scale = rng.uniform(0.15, 0.7)
+    scale = rng.uniform(scale_lo, 0.7)
     small = img.resize((max(8, int(W * scale)), max(4, int(H * scale))), Image.BILINEAR)
     box = tuple(v * scale for v in box)
     g = degrade(rng, small, strength=0.5)

@@ -125,6 +125,10 @@ def main():
     ap.add_argument("--real-online", action="store_true",
                     help="draw the real-crop share fresh from the training half of the crops each "
                          "time (synth.real_crop_sample) instead of from the cached augmented copies")
+    ap.add_argument("--small-plates", action="store_true",
+                    help="cut the real scenes' plates down to 22 px wide (not 40) and the real "
+                         "crops to 7%% of their size (not 15%%): smaller plates than the "
+                         "benchmarks' (tried, not shipped)")
     ap.add_argument("--spec", default="base", choices=sorted(nets.READER_SPECS),
                     help="network shape; with --init-pkm of a base reader, grown from it")
     a = ap.parse_args()
@@ -177,9 +181,11 @@ def main():
             idx[:k_real] = rng.integers(a.synth_n, len(X), k_real)
         xs, ys = X[idx].copy(), [Y[i] for i in idx]
         for k in range(k_real if online else 0):
-            xs[k], ys[k] = synth.real_crop_sample(rng, *online[int(rng.integers(0, len(online)))])
+            xs[k], ys[k] = synth.real_crop_sample(rng, *online[int(rng.integers(0, len(online)))],
+                                                  scale_lo=0.07 if a.small_plates else 0.15)
         for k in range(int(a.bs * a.scene_frac)):
-            xs[a.bs - 1 - k], ys[a.bs - 1 - k] = scenes.reader_sample(rng, real[int(rng.integers(0, len(real)))])
+            xs[a.bs - 1 - k], ys[a.bs - 1 - k] = scenes.reader_sample(
+                rng, real[int(rng.integers(0, len(real)))], min_w=22 if a.small_plates else 40)
         xb = torch.from_numpy(xs).float().div(255).unsqueeze(1)
         xb = augment(xb, rng)
         tg, tl = encode(ys)
