@@ -137,14 +137,21 @@ def scenes(binary, models, data, region, env):
             "cpu_ms": res["__cpu_ms_per_file"]}
 
 
-def crops(binary, models, data, env):
+def crop_labels(data):
+    """{image path: (plate, half, state)} of the US crops; half 1 is the unseen one."""
     d = os.path.join(data, "openalpr-benchmarks/seg_and_ocr")
     labels = {}
     with open(os.path.join(d, "groundtruth.csv")) as f:
         for row in csv.reader(f):
             if len(row) >= 3:
-                labels[os.path.join(d, "usimages", row[0])] = (row[2].strip().upper(),
-                                                               zlib.crc32(row[0].encode()) % 2)
+                labels[os.path.join(d, "usimages", row[0])] = (
+                    row[2].strip().upper(), zlib.crc32(row[0].encode()) % 2,
+                    row[1].strip().lower())
+    return labels
+
+
+def crops(binary, models, data, env):
+    labels = {img: (plate, half) for img, (plate, half, _) in crop_labels(data).items()}
     res, err = run(binary, models, ["--crop"], list(labels), env)
     ok = {0: 0, 1: 0}
     cnt = {0: 0, 1: 0}
@@ -196,13 +203,10 @@ def scaled_scenes(binary, models, data, env, factor):
 def crops_with_state(binary, models, data, env):
     """Top-1 on the unseen half of the crops read with each crop's state from groundtruth.csv
     (`read -p ST`), as a department reads with its own state: what the state formats add."""
-    d = os.path.join(data, "openalpr-benchmarks/seg_and_ocr")
     by_state = {}
-    with open(os.path.join(d, "groundtruth.csv")) as f:
-        for row in csv.reader(f):
-            if len(row) >= 3 and zlib.crc32(row[0].encode()) % 2:
-                by_state.setdefault(row[1].strip().lower(), {})[
-                    os.path.join(d, "usimages", row[0])] = row[2].strip().upper()
+    for img, (plate, half, state) in crop_labels(data).items():
+        if half:
+            by_state.setdefault(state, {})[img] = plate
     ok = n = fit = 0
     for st, labels in sorted(by_state.items()):
         res, _ = run(binary, models, ["--crop", "-p", st], list(labels), env)
