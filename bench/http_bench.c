@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH 1000
+#define BATCH    1000
 #define N_PLATES 50000
 
 static int port;
@@ -32,6 +32,8 @@ static char unit_key[128];
 static char inv_token[128];
 static atomic_long acked, calls, failures;
 static atomic_int stop;
+/* Reads are numbered in the order clients produce them; read k was taken 5 ms after read k-1. */
+static atomic_long read_seq;
 static char plates[N_PLATES][8];
 
 static double now_s(void) {
@@ -153,12 +155,17 @@ static void *ingest_worker(void *arg) {
     char *body = malloc(cap);
     char auth[160];
     snprintf(auth, sizeof auth, "Unit %s", unit_key);
-    time_t base = time(NULL) - 20 * 86400;
+    /* Reads arrive about in the order they were taken, as from units and fixed cameras (and as
+     * the in-process bench's demo reads do): each batch follows the batches sent before it, and
+     * within a few seconds of one another. */
+    long long base_ms = (long long)(time(NULL) - 20 * 86400) * 1000;
     while (!atomic_load(&stop)) {
+        long seq0 = atomic_fetch_add(&read_seq, BATCH);
         size_t n = (size_t)snprintf(body, cap, "{\"reads\":[");
         for (int i = 0; i < BATCH; i++) {
             uint64_t a = rnd(&seed), b = rnd(&seed);
-            time_t ts = base + (time_t)(rnd(&seed) % (19 * 86400));
+            long long ms = base_ms + (seq0 + i) * 5LL - (long long)(rnd(&seed) % 3000);
+            time_t ts = (time_t)(ms / 1000);
             struct tm tm;
             gmtime_r(&ts, &tm);
             n += (size_t)snprintf(
@@ -182,7 +189,8 @@ static void *ingest_worker(void *arg) {
             atomic_fetch_add(&acked, p ? atol(p + 11) : 0);
         } else {
             atomic_fetch_add(&failures, 1);
-            if (atomic_load(&failures) < 3) fprintf(stderr, "ingest: %d %.200s\n", st, st > 0 ? resp : "");
+            if (atomic_load(&failures) < 3)
+                fprintf(stderr, "ingest: %d %.200s\n", st, st > 0 ? resp : "");
         }
     }
     free(body);
@@ -204,8 +212,10 @@ static void *search_worker(void *arg) {
     while (!atomic_load(&stop)) {
         search_path(&seed, path, sizeof path);
         int st = request(&c, "GET", path, auth, NULL, 0, NULL);
-        if (st == 200) atomic_fetch_add(&calls, 1);
-        else atomic_fetch_add(&failures, 1);
+        if (st == 200)
+            atomic_fetch_add(&calls, 1);
+        else
+            atomic_fetch_add(&failures, 1);
     }
     free(c.buf);
     if (c.fd >= 0) close(c.fd);
@@ -225,8 +235,10 @@ static void *login_search_worker(void *arg) {
         search_path(&seed, path, sizeof path);
         int st = request(&c, "GET", path, auth, NULL, 0, NULL);
         request(&c, "DELETE", "/api/v1/session", auth, NULL, 0, NULL);
-        if (st == 200) atomic_fetch_add(&calls, 1);
-        else atomic_fetch_add(&failures, 1);
+        if (st == 200)
+            atomic_fetch_add(&calls, 1);
+        else
+            atomic_fetch_add(&failures, 1);
     }
     free(c.buf);
     if (c.fd >= 0) close(c.fd);

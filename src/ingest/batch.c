@@ -101,7 +101,10 @@ static int cam_find(const ingest *in, const char *name, size_t *pos) {
             *pos = mid;
             return 1;
         }
-        if (c < 0) lo = mid + 1; else hi = mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     *pos = lo;
     return 0;
@@ -185,7 +188,10 @@ int ingest__commit(ingest *in, ingest__batch *b, ingest_result *res, int keep_re
         if (!rc) {
             /* durable: count, then tell the modules that keep state in memory */
             for (size_t k2 = 0; k2 < n_ok; k2++) {
-                if (dup[k2]) res->duplicates++; else res->accepted++;
+                if (dup[k2])
+                    res->duplicates++;
+                else
+                    res->accepted++;
             }
             if (in->o.hooks.on_committed && n_new)
                 in->o.hooks.on_committed(in->o.hooks.ctx, in->st, rs, n_new);
@@ -235,28 +241,46 @@ int ingest_reads(ingest *in, ingest_read *reads, size_t n, ingest_result *res, p
     return rc;
 }
 
-int ingest_json(ingest *in, json_t *body, ingest_result *res, pk_err *err) {
-    ingest__batch b = {0};
+struct ingest_batch {
+    ingest__batch b;
+};
+
+ingest_batch *ingest_json_prepare(ingest *in, json_t *body, ingest_result *res) {
+    ingest_batch *pb = pk_xcalloc(1, sizeof *pb);
     json_t *items = body;
     if (json_is_object(body) && json_object_get(body, "reads")) {
         items = json_object_get(body, "reads");
         if (!json_is_array(items)) {
             ingest_reject rej = {.index = -1, .field = "reads"};
-            snprintf(rej.reason, sizeof rej.reason, "%s",
-                     "must be an array");
+            snprintf(rej.reason, sizeof rej.reason, "%s", "must be an array");
             res->rejected++;
             add_reject(res, &rej);
-            return PK_OK;
+            return pb;
         }
     }
     if (json_is_array(items)) {
         for (size_t i = 0; i < json_array_size(items); i++)
-            ingest__parse(in, json_array_get(items, i), (int64_t)i, &b, &res->ignored);
+            ingest__parse(in, json_array_get(items, i), (int64_t)i, &pb->b, &res->ignored);
     } else {
-        ingest__parse(in, items, 0, &b, &res->ignored);
+        ingest__parse(in, items, 0, &pb->b, &res->ignored);
     }
-    int rc = ingest__commit(in, &b, res, 1, NULL, NULL, NULL, err);
-    ingest__batch_fini(&b);
+    return pb;
+}
+
+int ingest_batch_commit(ingest *in, ingest_batch *b, ingest_result *res, pk_err *err) {
+    return ingest__commit(in, &b->b, res, 1, NULL, NULL, NULL, err);
+}
+
+void ingest_batch_free(ingest_batch *b) {
+    if (!b) return;
+    ingest__batch_fini(&b->b);
+    free(b);
+}
+
+int ingest_json(ingest *in, json_t *body, ingest_result *res, pk_err *err) {
+    ingest_batch *b = ingest_json_prepare(in, body, res);
+    int rc = ingest_batch_commit(in, b, res, err);
+    ingest_batch_free(b);
     return rc;
 }
 

@@ -41,13 +41,13 @@
 #include "core/pktime.h"
 #include "store/store.h"
 
-#define INGEST_IMAGE_MAX_DEFAULT (2 * 1024 * 1024)  /* decoded bytes per image */
-#define INGEST_LINE_MAX_DEFAULT (8 * 1024 * 1024)   /* bytes per JSON line of a file */
-#define INGEST_FUTURE_MS_DEFAULT PK_MS_PER_DAY      /* how far ahead of now ts may be */
-#define INGEST_BATCH_DEFAULT 1000                   /* file lines per transaction */
-#define INGEST_CANDIDATES_MAX 50
-#define INGEST_FIELD_MAX 48
-#define INGEST_REASON_MAX 200
+#define INGEST_IMAGE_MAX_DEFAULT (2 * 1024 * 1024) /* decoded bytes per image */
+#define INGEST_LINE_MAX_DEFAULT  (8 * 1024 * 1024) /* bytes per JSON line of a file */
+#define INGEST_FUTURE_MS_DEFAULT PK_MS_PER_DAY     /* how far ahead of now ts may be */
+#define INGEST_BATCH_DEFAULT     1000              /* file lines per transaction */
+#define INGEST_CANDIDATES_MAX    50
+#define INGEST_FIELD_MAX         48
+#define INGEST_REASON_MAX        200
 
 /* Callbacks into the modules above the store that must see every new read. Any may be NULL.
  *
@@ -72,12 +72,12 @@ typedef struct ingest_hooks {
 } ingest_hooks;
 
 typedef struct ingest_opts {
-    int64_t image_max;        /* decoded bytes per image; setting ingest.image_max_bytes */
-    int64_t line_max;         /* bytes per file line; setting ingest.line_max_bytes */
-    int64_t future_ms;        /* ts may be at most this far past now */
-    int64_t oldest_ms;        /* ts before this is refused (default 2000-01-01) */
-    size_t batch;             /* file lines per transaction */
-    const pk_clock *clock;    /* "now" for the future check; NULL for the wall clock */
+    int64_t image_max;     /* decoded bytes per image; setting ingest.image_max_bytes */
+    int64_t line_max;      /* bytes per file line; setting ingest.line_max_bytes */
+    int64_t future_ms;     /* ts may be at most this far past now */
+    int64_t oldest_ms;     /* ts before this is refused (default 2000-01-01) */
+    size_t batch;          /* file lines per transaction */
+    const pk_clock *clock; /* "now" for the future check; NULL for the wall clock */
     ingest_hooks hooks;
 } ingest_opts;
 
@@ -87,16 +87,16 @@ void ingest_opts_init(ingest_opts *o, store *st);
 /* One rejected read: which item (batch index, or file line number), which field, why. */
 typedef struct ingest_reject {
     int64_t index;
-    char field[INGEST_FIELD_MAX];     /* e.g. "lat", "plate_image", "results[1].plate", "line" */
+    char field[INGEST_FIELD_MAX]; /* e.g. "lat", "plate_image", "results[1].plate", "line" */
     char reason[INGEST_REASON_MAX];
 } ingest_reject;
 
 /* What a batch did. rejects is owned by the result; free with ingest_result_fini. */
 typedef struct ingest_result {
-    int64_t accepted;    /* reads newly stored */
-    int64_t duplicates;  /* reads whose uuid was stored already */
-    int64_t rejected;    /* reads refused (one ingest_reject each) */
-    int64_t ignored;     /* messages that carry no read (OpenALPR heartbeats) */
+    int64_t accepted;   /* reads newly stored */
+    int64_t duplicates; /* reads whose uuid was stored already */
+    int64_t rejected;   /* reads refused (one ingest_reject each) */
+    int64_t ignored;    /* messages that carry no read (OpenALPR heartbeats) */
     ingest_reject *rejects;
     size_t n_rejects, cap_rejects;
 } ingest_result;
@@ -132,6 +132,20 @@ int ingest_reads(ingest *in, ingest_read *reads, size_t n, ingest_result *res, p
  * items, or a single item; an item is our read object or an OpenALPR message. Rejects carry
  * the item's index in the array (0 for a single item). */
 int ingest_json(ingest *in, json_t *body, ingest_result *res, pk_err *err);
+
+/* ingest_json in two steps, for a server whose batches take turns on one writing handle: the
+ * parsing and checking (base64, JPEG headers, every field) runs on the caller's own handle in
+ * parallel with other batches, only the storing on the shared one.
+ *
+ * ingest_json_prepare parses and checks body's items with in's limits and clock and touches no
+ * store; ignored items and a non-array "reads" are counted in res. Returns the batch (caller
+ * owns: ingest_batch_free). body must outlive it. ingest_batch_commit stores the batch's valid
+ * reads through in (any handle; its store and hooks) in one transaction exactly as ingest_json
+ * does, adding counts and rejects to res; call it once per batch. */
+typedef struct ingest_batch ingest_batch;
+ingest_batch *ingest_json_prepare(ingest *in, json_t *body, ingest_result *res);
+int ingest_batch_commit(ingest *in, ingest_batch *b, ingest_result *res, pk_err *err);
+void ingest_batch_free(ingest_batch *b);
 
 /* Ingests one JSON text (e.g. an HTTP request body of len bytes) like ingest_json; a body that
  * is not JSON is one reject with index -1 and field "body". */
@@ -171,12 +185,12 @@ typedef struct hotlist_alert_batch hotlist_alert_batch;
  * stream) and new plates are added to the search dictionary. Either pointer may be NULL.
  * One ingest_links per ingest handle (per thread). */
 typedef struct ingest_links {
-    search_index *index;         /* borrowed, or NULL */
-    hotlist_engine *hotlists;    /* borrowed, or NULL */
+    search_index *index;          /* borrowed, or NULL */
+    hotlist_engine *hotlists;     /* borrowed, or NULL */
     hotlist_alert_batch *pending; /* alerts of the open batch, published after its commit */
-    json_t *alerts;              /* alert objects of the batches committed since the last
-                                    ingest_links_take_alerts (JSON array, owned) */
-    int64_t n_alerts;            /* alerts committed through these links, all batches */
+    json_t *alerts;               /* alert objects of the batches committed since the last
+                                     ingest_links_take_alerts (JSON array, owned) */
+    int64_t n_alerts;             /* alerts committed through these links, all batches */
 } ingest_links;
 
 void ingest_links_init(ingest_links *l, search_index *index, hotlist_engine *hotlists);

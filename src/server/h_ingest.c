@@ -2,10 +2,10 @@
  *
  * The body is a batch {"reads": [...]}, an array, one read, or an OpenALPR message; src/ingest
  * validates every read (rejects are reported per item and change nothing) and stores the batch
- * in one transaction. The answer comes only after ingest_json returned PK_OK, i.e. after the
- * commit (DESIGN.md §4 rule 5): a sender that gets no 200 retries, and the reads' UUIDs make the
- * retry harmless. Inside the transaction the hotlist matcher writes the batch's alerts; after the
- * commit the new plates join the search dictionary and the alerts go to the live stream. */
+ * in one transaction. The answer comes only after ingest_batch_commit returned PK_OK, i.e. after
+ * the commit (DESIGN.md §4 rule 5): a sender that gets no 200 retries, and the reads' UUIDs make
+ * the retry harmless. Inside the transaction the hotlist matcher writes the batch's alerts; after
+ * the commit the new plates join the search dictionary and the alerts go to the live stream. */
 #include "server/server_int.h"
 
 #include "audit/audit.h"
@@ -44,17 +44,54 @@ static void on_committed(void *ctx, store *st, const store_read *reads, size_t n
     hotlist_alert_batch_publish(slot->srv->hot, b);
 }
 
-ingest *server__ingest(server_req *r) {
+/* The ingest connection, opened on first use. Call with writer_mu held. */
+static server_slot *writer_slot(server *srv, pk_err *err) {
+    if (srv->writer) return srv->writer;
+    store *st;
+    if (store_open(srv->db_path, 0, &st, err)) return NULL;
+    server_slot *w = pk_xcalloc(1, sizeof *w);
+    w->st = st;
+    w->srv = srv;
+    ingest_opts o;
+    ingest_opts_init(&o, st);
+    o.hooks.ctx = w;
+    o.hooks.on_stored = on_stored;
+    o.hooks.on_committed = on_committed;
+    w->in = ingest_new(st, &o);
+    srv->writer = w;
+    return w;
+}
+
+/* Parses and checks the batch on the request's own handle, then stores it on the ingest
+ * connection. OUT: *alerts, the committed batch's alerts for the answer (caller owns; NULL when
+ * none). */
+static int ingest_on_writer(server_req *r, json_t *body, ingest_result *res, json_t **alerts,
+                            pk_err *err) {
     server_slot *slot = r->slot;
+    server *srv = slot->srv;
+    *alerts = NULL;
     if (!slot->in) {
         ingest_opts o;
         ingest_opts_init(&o, slot->st);
-        o.hooks.ctx = slot;
-        o.hooks.on_stored = on_stored;
-        o.hooks.on_committed = on_committed;
-        slot->in = ingest_new(slot->st, &o);
+        slot->in = ingest_new(slot->st, &o); /* for parsing only: it stores nothing */
     }
-    return slot->in;
+    ingest_batch *b = ingest_json_prepare(slot->in, body, res);
+    pthread_mutex_lock(&srv->writer_mu);
+    server_slot *w = writer_slot(srv, err);
+    int rc = w ? ingest_batch_commit(w->in, b, res, err) : PK_EDB;
+    if (w) {
+        hotlist_alert_batch_free(w->batch); /* left only when the batch rolled back */
+        w->batch = NULL;
+        *alerts = w->alerts;
+        w->alerts = NULL;
+    }
+    pthread_mutex_unlock(&srv->writer_mu);
+    ingest_batch_free(b);
+    if (rc) {
+        json_decref(*alerts);
+        *alerts = NULL;
+    }
+    return rc;
 }
 
 static int reads_ingest(server_req *r) {
@@ -73,18 +110,13 @@ static int reads_ingest(server_req *r) {
         return server__reply_error(r, 400, "invalid_json",
                                    "the body must be a batch object, an array or one read");
     }
-    ingest *in = server__ingest(r);
-    server_slot *slot = r->slot;
-    json_decref(slot->alerts);
-    slot->alerts = NULL;
     ingest_result res;
     ingest_result_init(&res);
     pk_err err;
     pk_err_clear(&err);
-    int rc = ingest_json(in, body, &res, &err);
+    json_t *alerts;
+    int rc = ingest_on_writer(r, body, &res, &alerts, &err);
     json_decref(body);
-    hotlist_alert_batch_free(slot->batch); /* left only when the batch rolled back */
-    slot->batch = NULL;
     if (rc) {
         ingest_result_fini(&res);
         /* Nothing of the batch is stored: the sender must retry. */
@@ -93,18 +125,17 @@ static int reads_ingest(server_req *r) {
     }
     json_t *rejected = json_array();
     for (size_t i = 0; i < res.n_rejects; i++)
-        json_array_append_new(rejected, json_pack("{s:I, s:s, s:s}", "index",
-                                                  (json_int_t)res.rejects[i].index, "field",
-                                                  res.rejects[i].field, "reason",
-                                                  res.rejects[i].reason));
+        json_array_append_new(
+            rejected, json_pack("{s:I, s:s, s:s}", "index", (json_int_t)res.rejects[i].index,
+                                "field", res.rejects[i].field, "reason", res.rejects[i].reason));
     /* The answer's alerts are hits (read data): one access-log entry names them and their count
      * before they go out (rule 2). Without that entry they stay out of the answer; the reads are
      * stored either way and the alerts still reach the live stream. */
-    if (slot->alerts && json_array_size(slot->alerts)) {
+    if (alerts && json_array_size(alerts)) {
         json_t *ids = json_array();
         size_t i;
         json_t *a;
-        json_array_foreach(slot->alerts, i, a) json_array_append(ids, json_object_get(a, "id"));
+        json_array_foreach(alerts, i, a) json_array_append(ids, json_object_get(a, "id"));
         json_t *q = json_pack("{s:s, s:o}", "resource", "ingest.alerts", "alerts", ids);
         char *qt = json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(q);
@@ -112,7 +143,7 @@ static int reads_ingest(server_req *r) {
                          .agency = r->auth == SERVER_AUTH_UNIT ? NULL : r->user.agency,
                          .action = "ingest.alerts",
                          .query = qt,
-                         .result_count = (int64_t)json_array_size(slot->alerts),
+                         .result_count = (int64_t)json_array_size(alerts),
                          .client = r->client,
                          .outcome = "ok"};
         pk_err lerr;
@@ -120,16 +151,15 @@ static int reads_ingest(server_req *r) {
         if (audit_append(r->st, &e, NULL, &lerr)) {
             fprintf(stderr, "platekeeper serve: access log: %s (alerts left out of the answer)\n",
                     lerr.msg);
-            json_decref(slot->alerts);
-            slot->alerts = NULL;
+            json_decref(alerts);
+            alerts = NULL;
         }
         free(qt);
     }
-    json_t *o = json_pack("{s:I, s:I, s:I, s:o, s:o}", "accepted", (json_int_t)res.accepted,
-                          "duplicates", (json_int_t)res.duplicates, "ignored",
-                          (json_int_t)res.ignored, "rejected", rejected, "alerts",
-                          slot->alerts ? slot->alerts : json_array());
-    slot->alerts = NULL;
+    json_t *o =
+        json_pack("{s:I, s:I, s:I, s:o, s:o}", "accepted", (json_int_t)res.accepted, "duplicates",
+                  (json_int_t)res.duplicates, "ignored", (json_int_t)res.ignored, "rejected",
+                  rejected, "alerts", alerts ? alerts : json_array());
     ingest_result_fini(&res);
     return server__reply_json(r, 200, o);
 }

@@ -48,16 +48,23 @@ void server__slot_put(server *s, server_slot *slot) {
     pthread_mutex_unlock(&s->pool_mu);
 }
 
+static void slot_close(server_slot *slot) {
+    if (!slot) return;
+    ingest_free(slot->in);
+    store_close(slot->st);
+    json_decref(slot->alerts);
+    free(slot);
+}
+
 static void pool_close_all(server *s) {
     pthread_mutex_lock(&s->pool_mu);
-    for (int i = 0; i < s->pool_n; i++) {
-        ingest_free(s->pool[i]->in);
-        store_close(s->pool[i]->st);
-        json_decref(s->pool[i]->alerts);
-        free(s->pool[i]);
-    }
+    for (int i = 0; i < s->pool_n; i++) slot_close(s->pool[i]);
     s->pool_n = 0;
     pthread_mutex_unlock(&s->pool_mu);
+    pthread_mutex_lock(&s->writer_mu);
+    slot_close(s->writer);
+    s->writer = NULL;
+    pthread_mutex_unlock(&s->writer_mu);
 }
 
 /* --- routing --------------------------------------------------------------------------------- */
@@ -462,6 +469,7 @@ int server_new(const server_config *cfg, server **out, pk_err *err) {
     s->grace_s = cfg->grace_s ? cfg->grace_s : 10;
     s->max_body = cfg->max_body ? cfg->max_body : SERVER__DEFAULT_BODY;
     pthread_mutex_init(&s->pool_mu, NULL);
+    pthread_mutex_init(&s->writer_mu, NULL);
     s->hub = server__hub_new();
     *out = s;
     if (!!s->tls_cert != !!s->tls_key)
@@ -589,6 +597,7 @@ void server_free(server *s) {
     hotlist_engine_free(s->hot);
     recog_free(s->rec);
     pthread_mutex_destroy(&s->pool_mu);
+    pthread_mutex_destroy(&s->writer_mu);
     free(s->pool);
     free(s->data_dir);
     free(s->db_path);

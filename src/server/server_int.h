@@ -59,10 +59,11 @@
 #define SR_PUBLIC       (1u << 30)
 
 #define SERVER__DEFAULT_BODY ((size_t)1 << 20)
-#define SERVER__DISCARD_MAX  ((uint64_t)64 << 20) /* oversize bodies up to this are read, dropped  \
-                                                   */
-#define SERVER__BODY_BUDGET ((size_t)512 << 20)   /* all request bodies held at once */
-#define SERVER__MAX_DEPTH   16                    /* JSON nesting allowed in request bodies */
+#define SERVER__DISCARD_MAX                                                                        \
+    ((uint64_t)64 << 20)                        /* oversize bodies up to this are read, dropped    \
+                                                 */
+#define SERVER__BODY_BUDGET ((size_t)512 << 20) /* all request bodies held at once */
+#define SERVER__MAX_DEPTH   16                  /* JSON nesting allowed in request bodies */
 #define SERVER__MAX_PARAMS  4
 #define SERVER__PARAM_MAX   128
 
@@ -167,6 +168,12 @@ struct server {
     pthread_mutex_t pool_mu; /* guards the store pool */
     server_slot **pool;
     int pool_n, pool_cap;
+    /* Ingest's own connection (h_ingest.c): batches take turns on it under writer_mu. SQLite
+     * discards a connection's whole page cache whenever another connection has written, so
+     * batches spread over the pool's connections each began with a cold cache of the indexes
+     * they insert into, and waited for the write lock in the busy handler's sleeps. */
+    pthread_mutex_t writer_mu;
+    server_slot *writer; /* opened by the first batch */
     struct server_sse_hub *hub;
     pk_clock clock;      /* wall clock (tests of expiry run a real server and wait) */
     search_index *index; /* the plate dictionary, shared by all threads */
@@ -296,7 +303,6 @@ int server__slot_get(server *s, server_slot **out, pk_err *err);
 /* Returns a slot to the pool (rolling back anything left open). */
 void server__slot_put(server *s, server_slot *slot);
 /* The slot's ingest handle (made on first use, with the search and hotlist hooks). */
-ingest *server__ingest(server_req *r);
 
 /* --- hotlists (h_alerts.c) ------------------------------------------------------------------ */
 

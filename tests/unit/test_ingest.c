@@ -124,7 +124,9 @@ static const bad_case bad_cases[] = {
     {"plate_image", "17", "plate_image", "must be a base64 string"},
     {"plate_image", "\"%%%not base64%%%\"", "plate_image", "not valid base64"},
     {"plate_image", "\"aGVsbG8gd29ybGQ=\"", "plate_image", "not a JPEG"},
-    {"plate_image", "\"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\"",
+    {"plate_image",
+     "\"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJ"
+     "ggg==\"",
      "plate_image", "not a JPEG"},
     {"plate_image", "\"/9j/4AAQSkZJRgABAQ==\"", "plate_image", "not a JPEG"}, /* truncated JPEG */
     {"scene_image", "\"\"", "scene_image", "empty"},
@@ -198,17 +200,20 @@ static void test_batch_and_reingest(void **state) {
     (void)state;
     fixture f;
     fx_open(&f);
-    const char *body =
-        "{\"reads\": ["
-        "{\"uuid\":\"00000000-0000-4000-8000-000000000001\",\"plate\":\"1ABC234\",\"ts\":1780000000000,"
-        "\"camera\":\"cam-a\",\"confidence\":90},"
-        "{\"uuid\":\"00000000-0000-4000-8000-000000000002\",\"plate\":\"1ABC235\",\"ts\":1780000000000,"
-        "\"camera\":\"cam-a\",\"confidence\":90,\"lat\":100,\"lon\":0},"
-        "{\"uuid\":\"00000000-0000-4000-8000-000000000003\",\"plate\":\"12345A1\",\"ts\":1780000001000,"
-        "\"camera\":\"cam-b\",\"confidence\":80},"
-        "{\"uuid\":\"00000000-0000-4000-8000-000000000003\",\"plate\":\"12345A1\",\"ts\":1780000001000,"
-        "\"camera\":\"cam-b\",\"confidence\":80}"
-        "]}";
+    const char *body = "{\"reads\": ["
+                       "{\"uuid\":\"00000000-0000-4000-8000-000000000001\",\"plate\":\"1ABC234\","
+                       "\"ts\":1780000000000,"
+                       "\"camera\":\"cam-a\",\"confidence\":90},"
+                       "{\"uuid\":\"00000000-0000-4000-8000-000000000002\",\"plate\":\"1ABC235\","
+                       "\"ts\":1780000000000,"
+                       "\"camera\":\"cam-a\",\"confidence\":90,\"lat\":100,\"lon\":0},"
+                       "{\"uuid\":\"00000000-0000-4000-8000-000000000003\",\"plate\":\"12345A1\","
+                       "\"ts\":1780000001000,"
+                       "\"camera\":\"cam-b\",\"confidence\":80},"
+                       "{\"uuid\":\"00000000-0000-4000-8000-000000000003\",\"plate\":\"12345A1\","
+                       "\"ts\":1780000001000,"
+                       "\"camera\":\"cam-b\",\"confidence\":80}"
+                       "]}";
     ingest_result res;
     ingest_result_init(&res);
     pk_err err;
@@ -239,12 +244,73 @@ static void test_batch_and_reingest(void **state) {
     fx_close(&f);
 }
 
+/* The server's split: a batch parsed and checked on one handle (its own connection) stores
+ * nothing until it is committed through another; rejects found while parsing are reported with
+ * the commit's counts, and a bad "reads" member commits nothing. */
+static void test_prepare_then_commit(void **state) {
+    (void)state;
+    fixture f;
+    fx_open(&f);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/platekeeper.db", f.dir);
+    store *st2;
+    pk_err err;
+    pk_err_clear(&err);
+    assert_int_equal(store_open(path, 0, &st2, &err), PK_OK);
+    ingest_opts o2;
+    ingest_opts_init(&o2, st2);
+    o2.clock = &clock_fixed;
+    ingest *parser = ingest_new(st2, &o2);
+
+    json_t *bad = good_read();
+    json_object_set_new(bad, "uuid", json_string("0f8e2a6c1b2d4e3f8a9b0c1d2e3f4a5c"));
+    json_object_set_new(bad, "plate", json_string("!!"));
+    json_t *body =
+        json_pack("{s:[o, o, {s:s}]}", "reads", good_read(), bad, "data_type", "heartbeat");
+    ingest_result res;
+    ingest_result_init(&res);
+    ingest_batch *b = ingest_json_prepare(parser, body, &res);
+    assert_non_null(b);
+    assert_int_equal(res.ignored, 1);
+    assert_int_equal(res.accepted + res.rejected, 0);
+    assert_int_equal(store_reads_count(f.st), 0);
+    assert_int_equal(ingest_batch_commit(f.in, b, &res, &err), PK_OK);
+    ingest_batch_free(b);
+    assert_int_equal(res.accepted, 1);
+    assert_int_equal(res.rejected, 1);
+    assert_int_equal(res.n_rejects, 1);
+    assert_int_equal(res.rejects[0].index, 1);
+    assert_string_equal(res.rejects[0].field, "plate");
+    assert_int_equal(store_reads_count(f.st), 1);
+    assert_int_equal(store_reads_count(st2), 1);
+    store_read r;
+    assert_int_equal(store_read_get(f.st, 1, &r, &err), PK_OK);
+    assert_string_equal(r.plate, "7ABC123");
+    assert_int_equal(strlen(r.plate_image), 64);
+    store_read_fini(&r);
+    json_decref(body);
+
+    body = json_pack("{s:s}", "reads", "not a list");
+    b = ingest_json_prepare(parser, body, &res);
+    assert_int_equal(res.rejected, 2);
+    assert_string_equal(res.rejects[1].field, "reads");
+    assert_int_equal(ingest_batch_commit(f.in, b, &res, &err), PK_OK);
+    ingest_batch_free(b);
+    assert_int_equal(res.accepted, 1);
+    assert_int_equal(store_reads_count(f.st), 1);
+    json_decref(body);
+
+    ingest_result_fini(&res);
+    ingest_free(parser);
+    store_close(st2);
+    fx_close(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_read),
-        cmocka_unit_test(test_bad_fields),
-        cmocka_unit_test(test_oversize_image),
-        cmocka_unit_test(test_batch_and_reingest),
+        cmocka_unit_test(test_good_read),           cmocka_unit_test(test_bad_fields),
+        cmocka_unit_test(test_oversize_image),      cmocka_unit_test(test_batch_and_reingest),
+        cmocka_unit_test(test_prepare_then_commit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
