@@ -63,6 +63,19 @@ static int mkdir_durable(const char *path) {
     return errno == EEXIST ? 0 : -1;
 }
 
+static const char SQL_SHARED_ADD[] = "INSERT OR IGNORE INTO image_shared(sha) VALUES (?)";
+
+/* A second reference to an image's bytes: the purge's sweep must look for other readers before
+ * it deletes the file (schema 0011). */
+static int mark_shared(store *st, const char *sha_hex, pk_err *err) {
+    sqlite3_stmt *s = store__stmt(st, SQL_SHARED_ADD, err);
+    if (!s) return PK_EDB;
+    sqlite3_bind_text(s, 1, sha_hex, -1, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    sqlite3_reset(s);
+    return r == SQLITE_DONE ? PK_OK : store__dberr(st, err, "image_shared");
+}
+
 int store_image_put(store *st, const void *data, size_t len, char *sha_hex, pk_err *err) {
     if (sodium_init() < 0) return pk_err_set(err, PK_EIO, "image: libsodium failed to start");
     hash_hex(data, len, sha_hex);
@@ -79,7 +92,11 @@ int store_image_put(store *st, const void *data, size_t len, char *sha_hex, pk_e
     if (mkdir_durable(dir)) goto io_fail;
     snprintf(path, sizeof path, "%s/%s.jpg", dir, sha_hex);
     struct stat sb;
-    if (stat(path, &sb) == 0 && (size_t)sb.st_size == len) return PK_OK; /* already stored */
+    if (stat(path, &sb) == 0) {
+        int rc = mark_shared(st, sha_hex, err);
+        if (rc || (size_t)sb.st_size == len) return rc; /* already stored */
+        /* else a damaged file: written again below */
+    }
 
     uint32_t rnd = randombytes_random();
     snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld-%08x", dir, sha_hex, (long)getpid(), rnd);

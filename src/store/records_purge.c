@@ -11,12 +11,12 @@
  * serves without sorting; each with whether an approved hold covers it and whether it has
  * alerts. The hold check sits in the same statement as the batch so it sees the holds as of
  * this transaction. */
-#define BATCH_HEAD                                                                          \
-    "SELECT r.id, r.ts, r.plate_image, r.scene_image,"                                     \
-    " EXISTS (SELECT 1 FROM hold_items hi JOIN holds h ON h.id = hi.hold_id"               \
+#define BATCH_HEAD                                                                                 \
+    "SELECT r.id, r.ts, r.plate_image, r.scene_image,"                                             \
+    " EXISTS (SELECT 1 FROM hold_items hi JOIN holds h ON h.id = hi.hold_id"                       \
     "         WHERE hi.read_id = r.id AND h.status = 'approved'),"
-#define BATCH_TAIL                                                                          \
-    " FROM reads r WHERE r.ts < ?1 AND r.ts >= ?2 AND (r.ts > ?2 OR r.id > ?3)"            \
+#define BATCH_TAIL                                                                                 \
+    " FROM reads r WHERE r.ts < ?1 AND r.ts >= ?2 AND (r.ts > ?2 OR r.id > ?3)"                    \
     " ORDER BY r.ts, r.id LIMIT ?4"
 static const char SQL_BATCH[] = BATCH_HEAD " 0" BATCH_TAIL;
 static const char SQL_BATCH_HITS[] =
@@ -31,6 +31,8 @@ static const char SQL_QUEUE_DROP[] = "DELETE FROM purge_image_queue WHERE id <= 
 static const char SQL_MAX_ID[] = "SELECT coalesce(max(id), 0) FROM reads";
 static const char SQL_IMAGE_REFS[] =
     "SELECT plate_image, scene_image FROM reads WHERE id > ?1 AND id <= ?2";
+static const char SQL_SHARED_ALL[] = "SELECT sha FROM image_shared";
+static const char SQL_SHARED_DEL[] = "DELETE FROM image_shared WHERE sha = ?";
 
 void store_purge_init(store_purge_state *ps, int64_t cutoff, int64_t hit_cutoff, int dry_run) {
     memset(ps, 0, sizeof *ps);
@@ -58,14 +60,18 @@ static int exec_id(store *st, const char *sql, int64_t id, const char *what, pk_
     return r == SQLITE_DONE ? PK_OK : store__dberr(st, err, what);
 }
 
-static int queue_image(store *st, const char *sha, pk_err *err) {
-    if (!sha || !*sha) return PK_OK;
-    sqlite3_stmt *s = store__stmt(st, SQL_QUEUE_ADD, err);
+static int exec_sha(store *st, const char *sql, const char *sha, const char *what, pk_err *err) {
+    sqlite3_stmt *s = store__stmt(st, sql, err);
     if (!s) return PK_EDB;
     sqlite3_bind_text(s, 1, sha, -1, SQLITE_TRANSIENT);
     int r = sqlite3_step(s);
     sqlite3_reset(s);
-    return r == SQLITE_DONE ? PK_OK : store__dberr(st, err, "purge_image_queue");
+    return r == SQLITE_DONE ? PK_OK : store__dberr(st, err, what);
+}
+
+static int queue_image(store *st, const char *sha, pk_err *err) {
+    if (!sha || !*sha) return PK_OK;
+    return exec_sha(st, SQL_QUEUE_ADD, sha, "purge_image_queue", err);
 }
 
 typedef struct due_row {
@@ -139,7 +145,11 @@ int store_purge_batch(store *st, store_purge_state *ps, int limit, pk_err *err) 
 typedef struct sha_slot {
     unsigned char key[32];
     unsigned char used, marked;
+    unsigned char
+        shared; /* listed in image_shared: SHARED_BEFORE the scan, SHARED_LOCKED under the lock */
 } sha_slot;
+
+enum { SHARED_BEFORE = 1, SHARED_LOCKED = 2 };
 
 typedef struct sha_set {
     sha_slot *slots;
@@ -185,7 +195,8 @@ static sha_slot *sha_find(sha_set *set, const unsigned char key[32], int insert)
 static void sha_grow(sha_set *set) {
     sha_set bigger = {pk_xcalloc(set->cap * 2, sizeof *set->slots), set->cap * 2, 0};
     for (size_t i = 0; i < set->cap; i++)
-        if (set->slots[i].used) sha_find(&bigger, set->slots[i].key, 1)->marked = set->slots[i].marked;
+        if (set->slots[i].used)
+            sha_find(&bigger, set->slots[i].key, 1)->marked = set->slots[i].marked;
     free(set->slots);
     *set = bigger;
 }
@@ -231,6 +242,25 @@ static int mark_referenced(store *st, sha_set *set, int64_t lo, int64_t hi, pk_e
     return rc;
 }
 
+/* Sets bit in the shared mark of the queued hashes that image_shared lists (a short table: only
+ * images more than one reference was made to). OUT: *n, how many queued hashes it lists. */
+static int flag_shared(store *st, sha_set *set, unsigned char bit, size_t *n, pk_err *err) {
+    *n = 0;
+    sqlite3_stmt *s = store__stmt(st, SQL_SHARED_ALL, err);
+    if (!s) return PK_EDB;
+    int x;
+    while ((x = sqlite3_step(s)) == SQLITE_ROW) {
+        unsigned char k[32];
+        sha_slot *sl;
+        if (!sha_decode((const char *)sqlite3_column_text(s, 0), k) || !(sl = sha_find(set, k, 0)))
+            continue;
+        sl->shared |= bit;
+        (*n)++;
+    }
+    sqlite3_reset(s);
+    return x == SQLITE_DONE ? PK_OK : store__dberr(st, err, "image_shared");
+}
+
 static int64_t max_read_id(store *st) {
     sqlite3_stmt *s = store__stmt(st, SQL_MAX_ID, NULL);
     if (!s) return INT64_MAX; /* unknown: treat every read as "new", checked under the lock */
@@ -269,13 +299,20 @@ int store_purge_image_sweep(store *st, const char *images_dir, int64_t *deleted,
         return PK_OK;
     }
 
-    /* The long scan runs without the write lock, so ingest goes on meanwhile; reads added after
-     * it started (higher ids: rowids only grow past the maximum) are checked under the lock. */
+    /* A queued hash that image_shared does not list had one reference only, the purged read's
+     * (store_image_put lists a hash when it finds its file present, in the transaction of the
+     * read that makes the second reference): only the listed ones need the reads scanned for
+     * references left. The long scan runs without the write lock, so ingest goes on meanwhile;
+     * reads added after it started (higher ids: rowids only grow past the maximum) are checked
+     * under the lock, for every queued hash. */
     int64_t hi = max_read_id(st);
-    int rc = hi == INT64_MAX ? PK_OK : mark_referenced(st, &set, 0, hi, err);
+    size_t n_shared = 0, n_locked = 0;
+    int rc = hi == INT64_MAX ? PK_OK : flag_shared(st, &set, SHARED_BEFORE, &n_shared, err);
+    if (!rc && n_shared > 0) rc = mark_referenced(st, &set, 0, hi, err);
     int started = 0;
     if (!rc) rc = store__autotx_begin(st, &started, err);
     if (!rc) rc = mark_referenced(st, &set, hi == INT64_MAX ? 0 : hi, INT64_MAX, err);
+    if (!rc) rc = flag_shared(st, &set, SHARED_LOCKED, &n_locked, err);
     if (!rc) {
         sqlite3_stmt *d = store__stmt(st, SQL_QUEUE_DROP, err);
         if (!d) {
@@ -300,11 +337,22 @@ int store_purge_image_sweep(store *st, const char *images_dir, int64_t *deleted,
             hex[2 * j + 1] = digits[sl->key[j] & 15];
         }
         hex[64] = '\0';
+        /* Listed only since the long scan (hi unknown, or a second reference came meanwhile,
+         * which the scan under the lock would have found): not decided now, the next sweep
+         * looks again. */
+        if (sl->shared == SHARED_LOCKED && hi != INT64_MAX) {
+            (*kept)++;
+            rc = queue_image(st, hex, err);
+            continue;
+        }
         snprintf(path, sizeof path, "%s/%.2s/%.2s/%s.jpg", images_dir, hex, hex + 2, hex);
-        if (unlink(path) == 0)
+        if (unlink(path) == 0) {
             (*deleted)++;
-        else if (errno != ENOENT)
+        } else if (errno != ENOENT) {
             rc = queue_image(st, hex, err); /* could not remove it: the next sweep tries again */
+            continue;
+        }
+        if (sl->shared) rc = exec_sha(st, SQL_SHARED_DEL, hex, "image_shared", err);
     }
     rc = store__autotx_end(st, started, rc, err);
     free(set.slots);
@@ -324,8 +372,8 @@ static const char SQL_LOG_ADD[] =
     "INSERT INTO purge_log(started_at, finished_at, cutoff, hit_cutoff, reads_deleted,"
     " images_deleted, held_kept, hits_kept, duration_ms, dry_run, run_by)"
     " VALUES (?,?,?,?,?,?,?,?,?,?,?)";
-#define LOG_COLS                                                                           \
-    "id, started_at, finished_at, cutoff, hit_cutoff, reads_deleted, images_deleted,"      \
+#define LOG_COLS                                                                                   \
+    "id, started_at, finished_at, cutoff, hit_cutoff, reads_deleted, images_deleted,"              \
     " held_kept, hits_kept, duration_ms, dry_run, run_by"
 static const char SQL_LOG_LAST[] =
     "SELECT " LOG_COLS " FROM purge_log WHERE dry_run = 0 ORDER BY id DESC LIMIT 1";
@@ -334,10 +382,9 @@ static const char SQL_LOG_ALL[] = "SELECT " LOG_COLS " FROM purge_log ORDER BY i
 int store_purge_log_add(store *st, const store_purge_entry *e, int64_t *id, pk_err *err) {
     sqlite3_stmt *s = store__stmt(st, SQL_LOG_ADD, err);
     if (!s) return PK_EDB;
-    const int64_t v[] = {e->started_at,    e->finished_at,    e->cutoff,
-                         e->hit_cutoff,    e->reads_deleted,  e->images_deleted,
-                         e->held_kept,     e->hits_kept,      e->duration_ms,
-                         e->dry_run};
+    const int64_t v[] = {e->started_at,    e->finished_at,    e->cutoff,    e->hit_cutoff,
+                         e->reads_deleted, e->images_deleted, e->held_kept, e->hits_kept,
+                         e->duration_ms,   e->dry_run};
     for (int i = 0; i < 10; i++) sqlite3_bind_int64(s, i + 1, v[i]);
     sqlite3_bind_text(s, 11, e->run_by, -1, SQLITE_STATIC);
     int x = sqlite3_step(s);

@@ -22,7 +22,10 @@
 typedef struct store store;
 
 /* Stores data (len bytes) under its SHA-256 and writes the hash as lower-case hex into sha_hex
- * (STORE_SHA_HEX + 1 bytes). An image already present is not written again. */
+ * (STORE_SHA_HEX + 1 bytes). An image already present is not written again; its hash is noted
+ * as shared instead, so the purge's sweep checks for other references before deleting it. A read
+ * may refer only to hashes this returned, and the put belongs in the write transaction that
+ * stores the read (store_begin first): the sweep decides under the same lock. */
 int store_image_put(store *st, const void *data, size_t len, char *sha_hex, pk_err *err);
 
 /* The file path of an image (OUT: buf, size n). PK_EINVAL when sha_hex is not 64 hex digits. */
@@ -30,7 +33,6 @@ int store_image_path(store *st, const char *sha_hex, char *buf, size_t n, pk_err
 
 /* Reads an image. PK_ENOTFOUND when absent, PK_ECORRUPT when the file does not match its hash.
  * OUT: *data (malloc'd, the caller frees it), *len. */
-int store_image_get(store *st, const char *sha_hex, unsigned char **data, size_t *len,
-                    pk_err *err);
+int store_image_get(store *st, const char *sha_hex, unsigned char **data, size_t *len, pk_err *err);
 
 #endif

@@ -99,19 +99,11 @@ static int64_t add_read(fx *f, int i, const char *plate, int64_t ts, const char 
     return r.id;
 }
 
-/* Writes an image file into the store's image directory and returns its hash in sha. */
+/* Stores an image as ingest does (store_image_put) and returns its hash in sha: call it once per
+ * read that refers to the image, before add_read. */
 static void put_image(fx *f, const char *content, char sha[65]) {
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)content, strlen(content));
-    sodium_bin2hex(sha, 65, h, sizeof h);
-    char cmd[4400], path[4400];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s/images/%.2s/%.2s", f->dir, sha, sha + 2);
-    assert_int_equal(system(cmd), 0);
-    snprintf(path, sizeof path, "%s/images/%.2s/%.2s/%s.jpg", f->dir, sha, sha + 2, sha);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(content, fp);
-    fclose(fp);
+    pk_err err;
+    assert_int_equal(store_image_put(f->st, content, strlen(content), sha, &err), PK_OK);
 }
 
 static void test_retention_setting(void **state) {
@@ -132,7 +124,7 @@ static void test_purge_boundary(void **state) {
     fx *f = *state;
     pk_err err;
     int64_t ret = 365 * PK_MS_PER_DAY;
-    int64_t kept = add_read(f, 1, "7ABC123", fixed_now - ret + 1, NULL);  /* 365 d - 1 ms */
+    int64_t kept = add_read(f, 1, "7ABC123", fixed_now - ret + 1, NULL); /* 365 d - 1 ms */
     int64_t exact = add_read(f, 2, "7ABC123", fixed_now - ret, NULL);    /* exactly 365 d */
     int64_t gone = add_read(f, 3, "7ABC123", fixed_now - ret - 1, NULL); /* 365 d + 1 ms */
     int64_t held = add_read(f, 4, "8XYZ999", fixed_now - 3 * ret, NULL);
@@ -212,6 +204,7 @@ static void test_purge_images_and_log(void **state) {
     put_image(f, "jpeg-b", b);
     int64_t old = fixed_now - 400 * PK_MS_PER_DAY;
     add_read(f, 1, "7ABC123", old, a);
+    put_image(f, "jpeg-a", a);               /* the same bytes again: a second reference */
     add_read(f, 2, "7ABC124", fixed_now, a); /* a stays referenced */
     add_read(f, 3, "7ABC125", old, b);       /* b's only reader goes */
     records_actor adm = actor(&f->admin);
@@ -389,7 +382,8 @@ static void test_export(void **state) {
     assert_true(verify(out, &p));
     assert_true(verify(tar, &p));
     /* the tar is a real ustar: GNU tar lists and extracts it */
-    snprintf(cmd, sizeof cmd, "mkdir %s/x && tar -xf %s -C %s/x && cd %s/x && sha256sum -c --quiet MANIFEST.sha256",
+    snprintf(cmd, sizeof cmd,
+             "mkdir %s/x && tar -xf %s -C %s/x && cd %s/x && sha256sum -c --quiet MANIFEST.sha256",
              f->dir, tar, f->dir, f->dir);
     assert_int_equal(system(cmd), 0);
     char x[4400];
@@ -402,14 +396,17 @@ static void test_export(void **state) {
     assert_false(verify(out, &p));
     assert_non_null(strstr(p.kinds, "tampered"));
     /* missing file, extra file */
-    snprintf(cmd, sizeof cmd, "rm %s/x/images/%s.jpg && echo hi > %s/x/notes.txt", f->dir, a, f->dir);
+    snprintf(cmd, sizeof cmd, "rm %s/x/images/%s.jpg && echo hi > %s/x/notes.txt", f->dir, a,
+             f->dir);
     assert_int_equal(system(cmd), 0);
     assert_false(verify(x, &p));
     assert_non_null(strstr(p.kinds, "missing"));
     assert_non_null(strstr(p.kinds, "extra"));
     /* edited manifest (hash file left alone) */
     snprintf(x, sizeof x, "%s/y", f->dir);
-    snprintf(cmd, sizeof cmd, "mkdir %s && tar -xf %s -C %s && sed -i 's/C-77/C-78/' %s/MANIFEST.json", x, tar, x, x);
+    snprintf(cmd, sizeof cmd,
+             "mkdir %s && tar -xf %s -C %s && sed -i 's/C-77/C-78/' %s/MANIFEST.json", x, tar, x,
+             x);
     assert_int_equal(system(cmd), 0);
     assert_false(verify(x, &p));
     assert_non_null(strstr(p.kinds, "manifest"));
@@ -548,11 +545,14 @@ static void test_request_parse_errors(void **state) {
         int rc = records_request_parse(cases[i].json, strlen(cases[i].json), &in, &err);
         records_request_in_fini(&in);
         if (rc == PK_OK) fail_msg("case %zu parsed: %s", i, cases[i].json);
-        if (!strstr(err.msg, cases[i].field)) fail_msg("case %zu: '%s' lacks %s", i, err.msg, cases[i].field);
+        if (!strstr(err.msg, cases[i].field))
+            fail_msg("case %zu: '%s' lacks %s", i, err.msg, cases[i].field);
     }
     records_query a, b;
-    assert_int_equal(parse_q("{\"plates\":[\"A1\",\"B2\"],\"near\":\"38.5,-121.5,1000\"}", &a, &err), PK_OK);
-    assert_int_equal(parse_q("{\"plates\":[\"A1\"],\"near\":\"38.5,-121.5,500\"}", &b, &err), PK_OK);
+    assert_int_equal(
+        parse_q("{\"plates\":[\"A1\",\"B2\"],\"near\":\"38.5,-121.5,1000\"}", &a, &err), PK_OK);
+    assert_int_equal(parse_q("{\"plates\":[\"A1\"],\"near\":\"38.5,-121.5,500\"}", &b, &err),
+                     PK_OK);
     assert_true(records_query_within(&b, &a));
     assert_false(records_query_within(&a, &b));
 }

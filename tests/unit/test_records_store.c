@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store/store.h"
 
 static store_read mkread(int i, int64_t ts, int64_t cam, const char *img) {
@@ -123,11 +125,20 @@ static void test_purge_batches(void **state) {
     tu_store_free(st, dir);
 }
 
-static void write_file(const char *path) {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs("jpeg", f);
-    fclose(f);
+/* Whether image_shared lists sha (read on a connection of the test's own). */
+static int64_t count_shared(store *st, const char *sha) {
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(store_path(st), &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM image_shared WHERE sha = ?", -1, &q, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(q, 1, sha, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
 }
 
 static void test_image_sweep(void **state) {
@@ -135,20 +146,19 @@ static void test_image_sweep(void **state) {
     char *dir;
     store *st = tu_store_new(&dir);
     pk_err err;
-    char a[65], b[65], images[4200], pa[4300], pb[4300], sub[4300];
-    memset(a, 'a', 64);
-    memset(b, 'b', 64);
-    a[64] = b[64] = 0;
+    char a[65], b[65], c[65], pa[4300], pb[4300], pc[4300], images[4200];
     snprintf(images, sizeof images, "%s/images", dir);
-    snprintf(sub, sizeof sub, "mkdir -p %s/aa/aa %s/bb/bb", images, images);
-    assert_int_equal(system(sub), 0);
-    snprintf(pa, sizeof pa, "%s/aa/aa/%s.jpg", images, a);
-    snprintf(pb, sizeof pb, "%s/bb/bb/%s.jpg", images, b);
-    write_file(pa);
-    write_file(pb);
+    /* images stored as ingest stores them: one put per referring read */
+    assert_int_equal(store_image_put(st, "\xff\xd8 a", 5, a, &err), PK_OK);
     add_read(st, 1, 10, a); /* old, shares image a with a recent read */
+    assert_int_equal(count_shared(st, a), 0);
+    assert_int_equal(store_image_put(st, "\xff\xd8 a", 5, a, &err), PK_OK);
     add_read(st, 2, 100, a);
+    assert_int_equal(count_shared(st, a), 1);
+    assert_int_equal(store_image_put(st, "\xff\xd8 b", 5, b, &err), PK_OK);
     add_read(st, 3, 11, b); /* old, sole user of b */
+    assert_int_equal(store_image_path(st, a, pa, sizeof pa, &err), PK_OK);
+    assert_int_equal(store_image_path(st, b, pb, sizeof pb, &err), PK_OK);
     store_purge_state ps;
     run_purge(st, 50, 10, &ps);
     assert_int_equal(ps.reads_deleted, 2);
@@ -158,9 +168,78 @@ static void test_image_sweep(void **state) {
     assert_int_equal(kept, 1);
     assert_int_equal(access(pa, F_OK), 0);
     assert_int_not_equal(access(pb, F_OK), 0);
+    assert_int_equal(count_shared(st, a), 1); /* still in use: still listed */
     /* the queue is empty now */
     assert_int_equal(store_purge_image_sweep(st, images, &del, &kept, &err), PK_OK);
     assert_int_equal(del + kept, 0);
+    /* a's last reader goes: the file goes and a is no longer listed as shared */
+    run_purge(st, 150, 150, &ps);
+    assert_int_equal(ps.reads_deleted, 1);
+    assert_int_equal(store_purge_image_sweep(st, images, &del, &kept, &err), PK_OK);
+    assert_int_equal(del, 1);
+    assert_int_equal(kept, 0);
+    assert_int_not_equal(access(pa, F_OK), 0);
+    assert_int_equal(count_shared(st, a), 0);
+    /* the same bytes stored again later are a first reference again */
+    assert_int_equal(store_image_put(st, "\xff\xd8 a", 5, a, &err), PK_OK);
+    assert_int_equal(count_shared(st, a), 0);
+    /* an image re-used after its reader was purged, before the sweep ran: kept */
+    assert_int_equal(store_image_put(st, "\xff\xd8 c", 5, c, &err), PK_OK);
+    add_read(st, 4, 200, c);
+    assert_int_equal(store_image_path(st, c, pc, sizeof pc, &err), PK_OK);
+    run_purge(st, 250, 250, &ps);
+    assert_int_equal(ps.reads_deleted, 1);
+    assert_int_equal(store_image_put(st, "\xff\xd8 c", 5, c, &err), PK_OK);
+    add_read(st, 5, 300, c);
+    assert_int_equal(store_purge_image_sweep(st, images, &del, &kept, &err), PK_OK);
+    assert_int_equal(del, 0);
+    assert_int_equal(kept, 1);
+    assert_int_equal(access(pc, F_OK), 0);
+    tu_store_free(st, dir);
+}
+
+/* A database from before migration 0011 (no image_shared): on opening, every hash that two
+ * references name, counting the purge queue's, is listed, and the sweep keeps their files. */
+static void test_image_shared_migration(void **state) {
+    (void)state;
+    char *dir;
+    store *st = tu_store_new(&dir);
+    pk_err err;
+    char a[65], b[65], c[65], images[4200], pa[4300], pc[4300];
+    snprintf(images, sizeof images, "%s/images", dir);
+    assert_int_equal(store_image_put(st, "\xff\xd8 a", 5, a, &err), PK_OK);
+    assert_int_equal(store_image_put(st, "\xff\xd8 b", 5, b, &err), PK_OK);
+    assert_int_equal(store_image_put(st, "\xff\xd8 c", 5, c, &err), PK_OK);
+    add_read(st, 1, 10, a); /* a: two readers, one of them old (stored before image_shared) */
+    add_read(st, 2, 100, a);
+    add_read(st, 3, 11, b); /* b: one old reader */
+    add_read(st, 4, 12, c); /* c: an old reader purged before the upgrade, and a recent one */
+    add_read(st, 5, 110, c);
+    store_purge_state ps;
+    run_purge(st, 13, 10, &ps); /* queues the old readers' hashes (a, b, c), unswept */
+    char path[4200];
+    snprintf(path, sizeof path, "%s", store_path(st));
+    store_close(st);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE image_shared; DELETE FROM schema_migrations WHERE "
+                                  "number = 11; PRAGMA user_version = 10",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(store_open(path, 0, &st, &err), PK_OK);
+    assert_int_equal(count_shared(st, a), 1);
+    assert_int_equal(count_shared(st, b), 0);
+    assert_int_equal(count_shared(st, c), 1);
+    int64_t del, kept;
+    assert_int_equal(store_purge_image_sweep(st, images, &del, &kept, &err), PK_OK);
+    assert_int_equal(store_image_path(st, a, pa, sizeof pa, &err), PK_OK);
+    assert_int_equal(store_image_path(st, c, pc, sizeof pc, &err), PK_OK);
+    assert_int_equal(access(pa, F_OK), 0);
+    assert_int_equal(access(pc, F_OK), 0);
+    assert_int_equal(del, 1); /* b */
+    assert_int_equal(kept, 2);
     tu_store_free(st, dir);
 }
 
@@ -193,8 +272,7 @@ static void test_requests(void **state) {
     store_request_fini(&g);
     assert_int_equal(store_request_fulfilled(st, id, "c", 1, 1, &err), PK_ECONFLICT);
     assert_int_equal(store_request_decide(st, id, "approved", "ok", "adm", 2, 99, &err), PK_OK);
-    assert_int_equal(store_request_decide(st, id, "denied", "no", "adm", 2, 0, &err),
-                     PK_ECONFLICT);
+    assert_int_equal(store_request_decide(st, id, "denied", "no", "adm", 2, 0, &err), PK_ECONFLICT);
     assert_int_equal(store_request_fulfilled(st, id, "c", 3, 1, &err), PK_OK);
     assert_int_equal(store_request_get(st, id, &g, &err), PK_OK);
     assert_string_equal(g.status, "fulfilled");
@@ -206,9 +284,8 @@ static void test_requests(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_holds),
-        cmocka_unit_test(test_purge_batches),
-        cmocka_unit_test(test_image_sweep),
+        cmocka_unit_test(test_holds),       cmocka_unit_test(test_purge_batches),
+        cmocka_unit_test(test_image_sweep), cmocka_unit_test(test_image_shared_migration),
         cmocka_unit_test(test_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
