@@ -1,12 +1,15 @@
 /*
- * read.c: `platekeeper read [-j] [-n TOPN] [-c us|eu] [-p STATE] IMAGE|VIDEO...`: recognise plates
- * in images and video files. With -j, one OpenALPR-style JSON object per image (per sampled frame
- * for video), as `alpr -j` prints, plus "file" (and "frame", "frame_time_ms" for video).
+ * read.c: `platekeeper read [-j] [-n TOPN] [-c us|eu] [-p STATE] [--threads N] IMAGE|VIDEO...`:
+ * recognise plates in images and video files, one file after another or N at once. With -j, one
+ * OpenALPR-style JSON object per image (per sampled frame for video), as `alpr -j` prints, plus
+ * "file" (and "frame", "frame_time_ms" for video).
  */
 #include <ctype.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +23,20 @@ typedef struct read_ctx {
     int json;
     int crop; /* --crop: each image is a plate crop, detection skipped */
     const char *file;
+    long every, max_pixels;
+    FILE *out, *errf; /* where this file's results and error messages go */
     int failed;
 } read_ctx;
+
+#define READ_MAX_THREADS 64
 
 static void usage_text(FILE *f) {
     fprintf(
         f,
         "usage: platekeeper read [-j] [-n TOPN] [-c us|eu] [-p STATE] [--models DIR] [--every N]\n"
         "                        [--max-pixels N] [--threshold T] [--det-size N]\n"
-        "                        [--min-confidence C] [--crop] [--timings] IMAGE|VIDEO...\n"
+        "                        [--min-confidence C] [--crop] [--threads N] [--timings]\n"
+        "                        IMAGE|VIDEO...\n"
         "  -j             print OpenALPR-compatible JSON, one object per image or frame\n"
         "  -n TOPN        alternative readings per plate (1-%d, default 10)\n"
         "  -c us|eu       plate conventions (default us)\n"
@@ -45,8 +53,10 @@ static void usage_text(FILE *f) {
         "  --min-confidence C  report a plate only when its best reading is this sure,\n"
         "                 0-100 (default 45)\n"
         "  --crop         each image is one plate already cut out: read it, skip detection\n"
+        "  --threads N    read N files at once (1-%d, default 1); the output keeps the\n"
+        "                 order of the files\n"
         "  --timings      print the model load time on stderr (model_load_ms=N)\n",
-        RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF);
+        RECOG_MAX_TOPN, RECOG_MAX_PIXELS_DEF, READ_MAX_THREADS);
 }
 
 static void print_result(read_ctx *c, const recog_image *img, const recog_result *res, long frame,
@@ -58,30 +68,31 @@ static void print_result(read_ctx *c, const recog_image *img, const recog_result
             json_object_set_new(o, "frame", json_integer(frame));
             json_object_set_new(o, "frame_time_ms", json_real(frame_ms));
         }
-        json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        fputc('\n', stdout);
+        json_dumpf(o, c->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', c->out);
         json_decref(o);
         return;
     }
     if (frame >= 0)
-        printf("%s frame %ld (%.0f ms): %dx%d, %.1f ms, %d plate%s\n", c->file, frame, frame_ms,
-               img->width, img->height, res->ms, res->n, res->n == 1 ? "" : "s");
+        fprintf(c->out, "%s frame %ld (%.0f ms): %dx%d, %.1f ms, %d plate%s\n", c->file, frame,
+                frame_ms, img->width, img->height, res->ms, res->n, res->n == 1 ? "" : "s");
     else
-        printf("%s: %dx%d, %.1f ms, %d plate%s\n", c->file, img->width, img->height, res->ms,
-               res->n, res->n == 1 ? "" : "s");
+        fprintf(c->out, "%s: %dx%d, %.1f ms, %d plate%s\n", c->file, img->width, img->height,
+                res->ms, res->n, res->n == 1 ? "" : "s");
     for (int i = 0; i < res->n; i++) {
         const recog_plate *p = &res->plates[i];
         float x, y, w, h;
         recog_plate_bounds(p, &x, &y, &w, &h);
-        printf("  %-10s %5.1f%%  at %d,%d %dx%d ", p->plate, p->confidence, (int)x, (int)y, (int)w,
-               (int)h);
+        fprintf(c->out, "  %-10s %5.1f%%  at %d,%d %dx%d ", p->plate, p->confidence, (int)x, (int)y,
+                (int)w, (int)h);
         if (c->params.region[0])
-            printf("%s %c%c format ", p->cand[0].matches_template ? "fits" : "fits no",
-                   toupper((unsigned char)c->params.region[0]),
-                   toupper((unsigned char)c->params.region[1]));
+            fprintf(c->out, "%s %c%c format ", p->cand[0].matches_template ? "fits" : "fits no",
+                    toupper((unsigned char)c->params.region[0]),
+                    toupper((unsigned char)c->params.region[1]));
         for (int k = 1; k < p->n_cand && k < 5; k++)
-            printf("%s%s %.1f", k == 1 ? " also " : ", ", p->cand[k].plate, p->cand[k].confidence);
-        printf("\n");
+            fprintf(c->out, "%s%s %.1f", k == 1 ? " also " : ", ", p->cand[k].plate,
+                    p->cand[k].confidence);
+        fputc('\n', c->out);
     }
 }
 
@@ -103,7 +114,7 @@ static int run_image(read_ctx *c, const recog_image *img, long frame, double fra
     int rc =
         c->crop ? read_crop(c, img, &res, &err) : recog_run(c->eng, img, &c->params, &res, &err);
     if (rc) {
-        fprintf(stderr, "platekeeper read: %s: %s\n", c->file, err.msg);
+        fprintf(c->errf, "platekeeper read: %s: %s\n", c->file, err.msg);
         c->failed = 1;
         recog_result_fini(&res);
         return 0; /* go on with the next frame or file */
@@ -117,6 +128,111 @@ static int on_frame(void *ctx, const recog_image *frame, long index, double time
     return run_image(ctx, frame, index, time_ms);
 }
 
+/* Reads c->file (an image, or every c->every-th frame of a video) into c->out and c->errf. */
+static void read_file(read_ctx *c) {
+    pk_err err;
+    pk_err_clear(&err);
+    if (recog_is_video_name(c->file)) {
+        if (recog_video_frames(c->file, (int)c->every, c->max_pixels, on_frame, c, &err)) {
+            fprintf(c->errf, "platekeeper read: %s\n", err.msg);
+            c->failed = 1;
+        }
+        return;
+    }
+    recog_image img;
+    if (recog_image_load(c->file, c->max_pixels, &img, &err)) {
+        fprintf(c->errf, "platekeeper read: %s\n", err.msg);
+        c->failed = 1;
+        return;
+    }
+    run_image(c, &img, -1, 0);
+    recog_image_fini(&img);
+}
+
+/* --threads: workers take the next file each and write its output to memory; the main thread
+ * prints the files' outputs in the order given, each as soon as it and all before it are done
+ * (the engine is shared: it is safe to use from several threads). */
+typedef struct read_job {
+    char *out, *err; /* the file's standard output and error text (owned) */
+    size_t out_len, err_len;
+    int failed, done;
+} read_job;
+
+typedef struct read_pool {
+    const read_ctx *base;
+    char **files;
+    int n;
+    atomic_int next;
+    read_job *jobs;
+    pthread_mutex_t mu;
+    pthread_cond_t done;
+} read_pool;
+
+static void *read_worker(void *arg) {
+    read_pool *p = arg;
+    for (int i; (i = atomic_fetch_add(&p->next, 1)) < p->n;) {
+        read_ctx c = *p->base;
+        read_job j = {0};
+        c.file = p->files[i];
+        c.failed = 0;
+        c.out = open_memstream(&j.out, &j.out_len);
+        c.errf = open_memstream(&j.err, &j.err_len);
+        if (!c.out || !c.errf) {
+            if (c.out) fclose(c.out);
+            if (c.errf) fclose(c.errf);
+            free(j.out);
+            free(j.err);
+            j = (read_job){0};
+            j.failed = 1;
+        } else {
+            read_file(&c);
+            fclose(c.out);
+            fclose(c.errf);
+            j.failed = c.failed;
+        }
+        pthread_mutex_lock(&p->mu);
+        p->jobs[i] = j;
+        p->jobs[i].done = 1;
+        pthread_cond_broadcast(&p->done);
+        pthread_mutex_unlock(&p->mu);
+    }
+    return NULL;
+}
+
+/* Reads files with nthreads workers. Returns whether any failed. */
+static int read_parallel(const read_ctx *base, char **files, int n, int nthreads) {
+    read_pool p = {.base = base, .files = files, .n = n};
+    atomic_init(&p.next, 0);
+    p.jobs = pk_xcalloc((size_t)n, sizeof *p.jobs);
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.done, NULL);
+    pthread_t tid[READ_MAX_THREADS];
+    int started = 0;
+    for (; started < nthreads && started < n; started++)
+        if (pthread_create(&tid[started], NULL, read_worker, &p)) break;
+    if (started == 0) read_worker(&p); /* no thread could start: read them here */
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+        pthread_mutex_lock(&p.mu);
+        while (!p.jobs[i].done) pthread_cond_wait(&p.done, &p.mu);
+        pthread_mutex_unlock(&p.mu);
+        read_job *j = &p.jobs[i];
+        if (j->err_len) fwrite(j->err, 1, j->err_len, stderr);
+        if (j->out_len) fwrite(j->out, 1, j->out_len, stdout);
+        if (j->failed && !j->err_len)
+            fprintf(stderr, "platekeeper read: %s: out of memory\n", files[i]);
+        failed |= j->failed;
+        free(j->out);
+        free(j->err);
+        j->out = j->err = NULL;
+    }
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    pthread_cond_destroy(&p.done);
+    pthread_mutex_destroy(&p.mu);
+    free(p.jobs);
+    return failed;
+}
+
 int cmd_read(int argc, char **argv) {
     static const struct option longopts[] = {{"models", required_argument, NULL, 'm'},
                                              {"every", required_argument, NULL, 'e'},
@@ -127,6 +243,7 @@ int cmd_read(int argc, char **argv) {
                                              {"det-size", required_argument, NULL, 'D'},
                                              {"min-confidence", required_argument, NULL, 'M'},
                                              {"timings", no_argument, NULL, 'T'},
+                                             {"threads", required_argument, NULL, 'N'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     read_ctx c;
@@ -134,7 +251,7 @@ int cmd_read(int argc, char **argv) {
     recog_params_init(&c.params);
     char models[PATH_MAX] = "";
     long every = 10, max_pixels = RECOG_MAX_PIXELS_DEF;
-    int opt, timings = 0;
+    int opt, timings = 0, nthreads = 1;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "jn:c:p:h", longopts, NULL)) != -1) {
         char *end = NULL;
@@ -198,6 +315,14 @@ int cmd_read(int argc, char **argv) {
         case 'T':
             timings = 1;
             break;
+        case 'N': {
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > READ_MAX_THREADS)
+                return cmd_usage("read", "--threads: must be a number from 1 to %d",
+                                 READ_MAX_THREADS);
+            nthreads = (int)v;
+            break;
+        }
         case 'h':
             usage_text(stdout);
             return CMD_OK;
@@ -217,24 +342,18 @@ int cmd_read(int argc, char **argv) {
     if (recog_open(models, &eng, &err)) return cmd_fail("read", &err);
     if (timings) fprintf(stderr, "model_load_ms=%.2f\n", recog_now_ms() - t0);
     c.eng = eng;
-    for (int i = optind; i < argc; i++) {
-        c.file = argv[i];
-        pk_err_clear(&err);
-        if (recog_is_video_name(argv[i])) {
-            if (recog_video_frames(argv[i], (int)every, max_pixels, on_frame, &c, &err)) {
-                fprintf(stderr, "platekeeper read: %s\n", err.msg);
-                c.failed = 1;
-            }
-            continue;
+    c.every = every;
+    c.max_pixels = max_pixels;
+    c.out = stdout;
+    c.errf = stderr;
+    if (nthreads > 1 && argc - optind > 1) {
+        recog_set_concurrency(nthreads);
+        c.failed = read_parallel(&c, argv + optind, argc - optind, nthreads);
+    } else {
+        for (int i = optind; i < argc; i++) {
+            c.file = argv[i];
+            read_file(&c);
         }
-        recog_image img;
-        if (recog_image_load(argv[i], max_pixels, &img, &err)) {
-            fprintf(stderr, "platekeeper read: %s\n", err.msg);
-            c.failed = 1;
-            continue;
-        }
-        run_image(&c, &img, -1, 0);
-        recog_image_fini(&img);
     }
     fflush(stdout);
     recog_free(eng);

@@ -16,6 +16,14 @@
 #include <cblas.h>
 #endif
 
+void recog_set_concurrency(int n) {
+#ifdef RECOG_HAVE_BLAS
+    if (n > 1) openblas_set_num_threads(1);
+#else
+    (void)n;
+#endif
+}
+
 double recog_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

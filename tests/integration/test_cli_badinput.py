@@ -28,7 +28,7 @@ NUMERIC = {
     ("ingest",): ["--batch"],
     ("purge",): [],
     ("read",): ["--every", "--max-pixels", "--threshold", "--det-size", "--min-confidence",
-                "-n"],
+                "-n", "--threads"],
     ("retention",): ["--days"],
     ("search",): ["--limit"],
     ("serve",): ["--threads"],
