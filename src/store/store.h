@@ -13,7 +13,9 @@
  *
  * Threads: a store handle belongs to one thread at a time. A server opens one handle per worker
  * thread on the same file; SQLite's WAL lets readers run beside the single writer, and writers
- * wait up to the busy timeout for each other.
+ * wait up to the busy timeout for each other. Heavy writers do better on one handle of their own
+ * that they take in turn (the server's ingest does): SQLite empties a handle's page cache
+ * whenever another handle has written.
  *
  * Who may call what: read data (reads, images, alerts) is handed out by the domain modules only
  * under an access grant (src/access); server/, agent/ and cmd/ never call store_ themselves.
