@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <turbojpeg.h>
 
 #include "recog/recog_int.h"
@@ -112,15 +113,20 @@ int recog_image_load(const char *path, long max_pixels, recog_image *img, pk_err
     memset(img, 0, sizeof *img);
     FILE *f = fopen(path, "rb");
     if (!f) return pk_err_set(err, PK_EIO, "%s: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0) {
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        int e = errno;
         fclose(f);
-        return pk_err_set(err, PK_EIO, "%s: cannot seek (not a regular file?)", path);
+        return pk_err_set(err, PK_EIO, "%s: %s", path, strerror(e));
     }
-    long n = ftell(f);
-    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    if (!S_ISREG(st.st_mode)) {
         fclose(f);
-        return pk_err_set(err, PK_EIO, "%s: cannot read (not a regular file?)", path);
+        return pk_err_set(err, PK_EINVAL, "%s: %s", path,
+                          S_ISDIR(st.st_mode)
+                              ? "is a directory, not an image (give its files: DIR/*.jpg)"
+                              : "not a regular file");
     }
+    long n = (long)st.st_size;
     if (n > MAX_FILE_BYTES) {
         fclose(f);
         return pk_err_set(err, PK_ELIMIT, "%s: file is %ld bytes, over the limit of %ld", path, n,

@@ -103,6 +103,7 @@ def cases(data):
                 ["audit", "report", "--data", data, "--user", "admin", "--from", "garbage",
                  "--to", "2026-01-01"]))
     out.append(("read of a missing file", ["read", "/nonexistent/file.jpg"]))
+    out.append(("read of a directory", ["read", data]))
     out.append(("read of a long path", ["read", "/" + LONG[:4000] + ".jpg"]))
     out.append(("ingest of a missing file",
                 ["ingest", "--data", data, "--user", "admin", "/nonexistent.jsonl"]))

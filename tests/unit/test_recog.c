@@ -119,8 +119,12 @@ static void test_image_bad(void **state) {
     assert_non_null(strstr(err.msg, "not a JPEG or PNG"));
     assert_int_equal(recog_image_load("/nonexistent/x.jpg", 0, &img, &err), PK_EIO);
     assert_non_null(strstr(err.msg, "/nonexistent/x.jpg"));
-    /* A directory is not an image. */
-    assert_int_not_equal(recog_image_load("/", 0, &img, &err), PK_OK);
+    /* A directory is not an image, and the message says so (it once read "file is
+     * 9223372036854775807 bytes"); nor is a device. */
+    assert_int_equal(recog_image_load("/", 0, &img, &err), PK_EINVAL);
+    assert_non_null(strstr(err.msg, "is a directory"));
+    assert_int_equal(recog_image_load("/dev/null", 0, &img, &err), PK_EINVAL);
+    assert_non_null(strstr(err.msg, "not a regular file"));
     recog_image_fini(&img);
     recog_image_fini(NULL);
 }
