@@ -14,18 +14,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define IMPORT_BATCH 20000 /* staged rows per transaction */
-#define IMPORT_YIELD_US 20000 /* pause between them: SQLite's busy handler polls, it does not queue,
-                                 so a writer that begins again at once would starve ingest */
+#define IMPORT_YIELD_US                                                                            \
+    20000 /* pause between them: SQLite's busy handler polls, it does not queue,                   \
+             so a writer that begins again at once would starve ingest */
 
 typedef struct import_ctx {
     store *st;
     int64_t hotlist_id;
     int64_t gen;
-    int in_tx;     /* rows in the open staging transaction */
-    int fatal;     /* a database error: the import fails whatever skip_bad says */
+    int in_tx; /* rows in the open staging transaction */
+    int fatal; /* a database error: the import fails whatever skip_bad says */
     pk_err ferr;
 } import_ctx;
 
@@ -87,8 +89,9 @@ static int log_attempt(store *st, int64_t hotlist_id, const char *path, const ac
                           (json_int_t)r->bad, "replaced", (json_int_t)r->replaced);
     char *text = json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(q);
-    const char *aout = strcmp(outcome, "refused") == 0 ? "refused"
-                       : strcmp(outcome, "failed") == 0 ? "failed" : "ok";
+    const char *aout = strcmp(outcome, "refused") == 0  ? "refused"
+                       : strcmp(outcome, "failed") == 0 ? "failed"
+                                                        : "ok";
     char d[512];
     snprintf(d, sizeof d, "%s", detail ? detail : "");
     rc = hotlist__audit(st, by, "hotlist.import", text, aout, d[0] ? d : NULL, NULL, err);
@@ -111,16 +114,24 @@ int hotlist_import_file(store *st, int64_t hotlist_id, const char *path,
         hotlist_import_opts_init(&opts);
     }
     if (opts.max_bytes <= 0)
-        opts.max_bytes = store_setting_int(st, "hotlist.import_max_bytes",
-                                           HOTLIST_FILE_MAX_DEFAULT);
+        opts.max_bytes =
+            store_setting_int(st, "hotlist.import_max_bytes", HOTLIST_FILE_MAX_DEFAULT);
     int64_t started = pk_now_ms();
     FILE *f = fopen(path, "rb");
+    struct stat sb;
+    if (f && fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f); /* a directory opens for reading on Linux, and then fails every read */
+        f = NULL;
+        errno = EISDIR;
+    }
     if (!f) {
         pk_err_set(err, PK_EIO, "%s: %s", path, strerror(errno));
         report->refused = 1;
         if (store_begin(st, NULL) == PK_OK)
-            hotlist__tx_end(st, log_attempt(st, hotlist_id, path, by, started, "failed", report,
-                                            err->msg, NULL), NULL);
+            hotlist__tx_end(
+                st,
+                log_attempt(st, hotlist_id, path, by, started, "failed", report, err->msg, NULL),
+                NULL);
         return PK_EIO;
     }
     int64_t gen = 0;
@@ -132,11 +143,13 @@ int hotlist_import_file(store *st, int64_t hotlist_id, const char *path,
     import_ctx c = {.st = st, .hotlist_id = hotlist_id, .gen = gen};
     rc = hotlist_parse(f, &opts, put_entry, &c, report, err);
     fclose(f);
+    if (rc) pk_err_prefix(err, "%s: ", path);
     if (!rc && c.fatal) rc = pk_err_set(err, c.fatal, "%s", c.ferr.msg);
     if (!rc && report->bad && !opts.skip_bad) {
-        rc = pk_err_set(err, PK_EINVAL, "%s: refused, %lld bad line%s (nothing changed; fix them "
-                        "or use --skip-bad)", path, (long long)report->bad,
-                        report->bad == 1 ? "" : "s");
+        rc = pk_err_set(err, PK_EINVAL,
+                        "%s: refused, %lld bad line%s (nothing changed; fix them "
+                        "or use --skip-bad)",
+                        path, (long long)report->bad, report->bad == 1 ? "" : "s");
     }
     if (!rc) rc = store_commit(st, err); /* the last staged rows */
     if (!rc) {
@@ -144,8 +157,8 @@ int hotlist_import_file(store *st, int64_t hotlist_id, const char *path,
         if (!(rc = store_begin(st, err))) {
             rc = store_hotlist_gen_activate(st, hotlist_id, gen, &report->replaced, err);
             if (!rc)
-                rc = log_attempt(st, hotlist_id, path, by, started,
-                                 report->bad ? "partial" : "ok", report, NULL, err);
+                rc = log_attempt(st, hotlist_id, path, by, started, report->bad ? "partial" : "ok",
+                                 report, NULL, err);
             if (!rc) rc = hotlist__touch(st, err);
             rc = hotlist__tx_end(st, rc, err);
         }
@@ -163,10 +176,12 @@ int hotlist_import_file(store *st, int64_t hotlist_id, const char *path,
     report->replaced = 0;
     pk_err keep = *err;
     if (store_begin(st, NULL) == PK_OK)
-        hotlist__tx_end(st, log_attempt(st, hotlist_id, path, by, started,
-                                        rc == PK_EINVAL || rc == PK_ELIMIT ||
-                                                rc == PK_ECONFLICT ? "refused" : "failed",
-                                        report, report->bad ? NULL : keep.msg, NULL),
+        hotlist__tx_end(st,
+                        log_attempt(st, hotlist_id, path, by, started,
+                                    rc == PK_EINVAL || rc == PK_ELIMIT || rc == PK_ECONFLICT
+                                        ? "refused"
+                                        : "failed",
+                                    report, report->bad ? NULL : keep.msg, NULL),
                         NULL);
     *err = keep;
     return rc;

@@ -7,6 +7,7 @@
 #include "hotlist/hotlist_int.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,25 +16,71 @@
 #include "core/pattern.h"
 #include "core/plate.h"
 
-enum { F_NONE = 0, F_PLATE, F_STATE, F_TYPE, F_REASON, F_NCIC, F_ORI, F_CASE, F_MAKE, F_MODEL,
-       F_YEAR, F_COLOR, F_EXPIRES, F_IGNORE, F_COUNT };
+enum {
+    F_NONE = 0,
+    F_PLATE,
+    F_STATE,
+    F_TYPE,
+    F_REASON,
+    F_NCIC,
+    F_ORI,
+    F_CASE,
+    F_MAKE,
+    F_MODEL,
+    F_YEAR,
+    F_COLOR,
+    F_EXPIRES,
+    F_IGNORE,
+    F_COUNT
+};
 
-static const char *const FIELD_NAMES[F_COUNT] = {
-    "", "plate", "state", "plate_type", "reason", "ncic", "ori", "case", "make", "model",
-    "year", "color", "expires", "ignore"};
+static const char *const FIELD_NAMES[F_COUNT] = {"",     "plate", "state",   "plate_type", "reason",
+                                                 "ncic", "ori",   "case",    "make",       "model",
+                                                 "year", "color", "expires", "ignore"};
 
 /* Header names (case-insensitive) and the field each means; NCIC codes first. */
-static const struct { const char *name; int field; } ALIASES[] = {
-    {"LIC", F_PLATE},     {"LIS", F_STATE},      {"LIT", F_TYPE},       {"NIC", F_NCIC},
-    {"ORI", F_ORI},       {"OCA", F_CASE},       {"VMA", F_MAKE},       {"VMO", F_MODEL},
-    {"VYR", F_YEAR},      {"VCO", F_COLOR},      {"MKE", F_REASON},     {"OFF", F_REASON},
-    {"EXP", F_EXPIRES},   {"plate", F_PLATE},    {"license", F_PLATE},  {"tag", F_PLATE},
-    {"plate_number", F_PLATE}, {"state", F_STATE}, {"plate_state", F_STATE},
-    {"plate_type", F_TYPE}, {"type", F_TYPE},    {"reason", F_REASON},  {"offense", F_REASON},
-    {"ncic", F_NCIC},     {"ncic_number", F_NCIC}, {"agency", F_ORI},   {"case", F_CASE},
-    {"case_no", F_CASE},  {"case_number", F_CASE}, {"make", F_MAKE},    {"model", F_MODEL},
-    {"year", F_YEAR},     {"color", F_COLOR},    {"colour", F_COLOR},   {"expires", F_EXPIRES},
-    {"expiry", F_EXPIRES}, {"expiration", F_EXPIRES}, {"ignore", F_IGNORE},
+static const struct {
+    const char *name;
+    int field;
+} ALIASES[] = {
+    {"LIC", F_PLATE},
+    {"LIS", F_STATE},
+    {"LIT", F_TYPE},
+    {"NIC", F_NCIC},
+    {"ORI", F_ORI},
+    {"OCA", F_CASE},
+    {"VMA", F_MAKE},
+    {"VMO", F_MODEL},
+    {"VYR", F_YEAR},
+    {"VCO", F_COLOR},
+    {"MKE", F_REASON},
+    {"OFF", F_REASON},
+    {"EXP", F_EXPIRES},
+    {"plate", F_PLATE},
+    {"license", F_PLATE},
+    {"tag", F_PLATE},
+    {"plate_number", F_PLATE},
+    {"state", F_STATE},
+    {"plate_state", F_STATE},
+    {"plate_type", F_TYPE},
+    {"type", F_TYPE},
+    {"reason", F_REASON},
+    {"offense", F_REASON},
+    {"ncic", F_NCIC},
+    {"ncic_number", F_NCIC},
+    {"agency", F_ORI},
+    {"case", F_CASE},
+    {"case_no", F_CASE},
+    {"case_number", F_CASE},
+    {"make", F_MAKE},
+    {"model", F_MODEL},
+    {"year", F_YEAR},
+    {"color", F_COLOR},
+    {"colour", F_COLOR},
+    {"expires", F_EXPIRES},
+    {"expiry", F_EXPIRES},
+    {"expiration", F_EXPIRES},
+    {"ignore", F_IGNORE},
 };
 
 static int alias_field(const char *s, size_t n) {
@@ -43,14 +90,14 @@ static int alias_field(const char *s, size_t n) {
     return F_NONE;
 }
 
-#define MAX_COLS 32   /* mapped columns */
+#define MAX_COLS   32  /* mapped columns */
 #define MAX_FIELDS 256 /* fields looked at in a delimited line */
 
 typedef struct colmap {
     int field;
-    int col;           /* 0-based column (delimited), -1 while named */
-    int start, end;    /* fixed width: 0-based byte range [start, end) */
-    char name[64];     /* header name given in --map, "" otherwise */
+    int col;        /* 0-based column (delimited), -1 while named */
+    int start, end; /* fixed width: 0-based byte range [start, end) */
+    char name[64];  /* header name given in --map, "" otherwise */
 } colmap;
 
 /* Duplicate set: open addressing over plate+state keys, value = first line. */
@@ -72,7 +119,7 @@ typedef struct parser {
     dupset dup;
     size_t errors_cap;
     int64_t reported;
-    char *line, *work;     /* HOTLIST_LINE_MAX + 1 bytes each */
+    char *line, *work; /* HOTLIST_LINE_MAX + 1 bytes each */
     size_t fstart[MAX_FIELDS], flen[MAX_FIELDS];
     int nfields;
 } parser;
@@ -176,7 +223,8 @@ static int parse_map(parser *p, const char *map, pk_err *err) {
             return pk_err_set(err, PK_EINVAL,
                               "--map: unknown field '%s' (plate, state, plate_type, reason, "
                               "ncic, ori, case, make, model, year, color, expires, ignore, or an "
-                              "NCIC code)", fname);
+                              "NCIC code)",
+                              fname);
         int a, b, used = 0;
         if (sscanf(item, "%d-%d%n", &a, &b, &used) == 2 && used == (int)strlen(item)) {
             if (a < 1 || b < a || b > HOTLIST_LINE_MAX)
@@ -260,8 +308,10 @@ static char detect_delim(const char *s, size_t len) {
         size_t n = 0;
         int q = 0;
         for (size_t i = 0; i < len; i++) {
-            if (s[i] == '"') q = !q;
-            else if (!q && s[i] == cand[c]) n++;
+            if (s[i] == '"')
+                q = !q;
+            else if (!q && s[i] == cand[c])
+                n++;
         }
         if (n > best) {
             best = n;
@@ -354,11 +404,16 @@ static int utf8_valid(const unsigned char *s, size_t n) {
     while (i < n) {
         unsigned c = s[i];
         size_t k;
-        if (c < 0x80) k = 0;
-        else if ((c & 0xE0) == 0xC0 && c >= 0xC2) k = 1;
-        else if ((c & 0xF0) == 0xE0) k = 2;
-        else if ((c & 0xF8) == 0xF0 && c <= 0xF4) k = 3;
-        else return 0;
+        if (c < 0x80)
+            k = 0;
+        else if ((c & 0xE0) == 0xC0 && c >= 0xC2)
+            k = 1;
+        else if ((c & 0xF0) == 0xE0)
+            k = 2;
+        else if ((c & 0xF8) == 0xF0 && c <= 0xF4)
+            k = 3;
+        else
+            return 0;
         if (k > n - 1 - i) return 0;
         for (size_t j = 1; j <= k; j++)
             if ((s[i + j] & 0xC0) != 0x80) return 0;
@@ -446,9 +501,10 @@ static void data_line(parser *p, size_t len, int64_t lineno) {
         } else {
             if (m->col >= p->nfields) {
                 if (m->field == F_PLATE) {
-                    report_bad(p, lineno, "plate: missing column (line has %d field%s, the plate "
-                               "is in column %d)", p->nfields, p->nfields == 1 ? "" : "s",
-                               m->col + 1);
+                    report_bad(p, lineno,
+                               "plate: missing column (line has %d field%s, the plate "
+                               "is in column %d)",
+                               p->nfields, p->nfields == 1 ? "" : "s", m->col + 1);
                     return;
                 }
                 continue; /* a short line leaves optional fields empty */
@@ -459,18 +515,42 @@ static void data_line(parser *p, size_t len, int64_t lineno) {
         char *dst;
         size_t cap;
         switch (m->field) {
-        case F_PLATE: dst = plate_raw, cap = sizeof plate_raw; break;
-        case F_STATE: dst = val, cap = 8; break;
-        case F_TYPE: dst = e.plate_type, cap = sizeof e.plate_type; break;
-        case F_REASON: dst = e.reason, cap = sizeof e.reason; break;
-        case F_NCIC: dst = e.ncic, cap = sizeof e.ncic; break;
-        case F_ORI: dst = e.ori, cap = sizeof e.ori; break;
-        case F_CASE: dst = e.case_no, cap = sizeof e.case_no; break;
-        case F_MAKE: dst = e.make, cap = sizeof e.make; break;
-        case F_MODEL: dst = e.model, cap = sizeof e.model; break;
-        case F_YEAR: dst = e.year, cap = sizeof e.year; break;
-        case F_COLOR: dst = e.color, cap = sizeof e.color; break;
-        default: dst = val, cap = 64; break; /* expires */
+        case F_PLATE:
+            dst = plate_raw, cap = sizeof plate_raw;
+            break;
+        case F_STATE:
+            dst = val, cap = 8;
+            break;
+        case F_TYPE:
+            dst = e.plate_type, cap = sizeof e.plate_type;
+            break;
+        case F_REASON:
+            dst = e.reason, cap = sizeof e.reason;
+            break;
+        case F_NCIC:
+            dst = e.ncic, cap = sizeof e.ncic;
+            break;
+        case F_ORI:
+            dst = e.ori, cap = sizeof e.ori;
+            break;
+        case F_CASE:
+            dst = e.case_no, cap = sizeof e.case_no;
+            break;
+        case F_MAKE:
+            dst = e.make, cap = sizeof e.make;
+            break;
+        case F_MODEL:
+            dst = e.model, cap = sizeof e.model;
+            break;
+        case F_YEAR:
+            dst = e.year, cap = sizeof e.year;
+            break;
+        case F_COLOR:
+            dst = e.color, cap = sizeof e.color;
+            break;
+        default:
+            dst = val, cap = 64;
+            break; /* expires */
         }
         int r = copy_text(dst, cap, src, n, &why);
         if (r < 0) {
@@ -498,8 +578,7 @@ static void data_line(parser *p, size_t len, int64_t lineno) {
             }
         } else if (m->field == F_EXPIRES && val[0]) {
             if (parse_expires(val, &e.expires)) {
-                report_bad(p, lineno, "expires: '%s' is not a date (YYYY-MM-DD or YYYYMMDD)",
-                           val);
+                report_bad(p, lineno, "expires: '%s' is not a date (YYYY-MM-DD or YYYYMMDD)", val);
                 return;
             }
         }
@@ -594,7 +673,8 @@ int hotlist_parse(FILE *f, const hotlist_import_opts *o, hotlist_entry_fn fn, vo
     if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > max)
         return pk_err_set(err, PK_ELIMIT,
                           "file is %lld bytes, over the limit of %lld bytes (setting "
-                          "hotlist.import_max_bytes)", (long long)sb.st_size, (long long)max);
+                          "hotlist.import_max_bytes)",
+                          (long long)sb.st_size, (long long)max);
     parser p;
     memset(&p, 0, sizeof p);
     p.o = o;
@@ -612,8 +692,10 @@ int hotlist_parse(FILE *f, const hotlist_import_opts *o, hotlist_entry_fn fn, vo
         lineno++;
         report->lines = lineno;
         if (bytes > max) {
-            rc = pk_err_set(err, PK_ELIMIT, "file is over the limit of %lld bytes (setting "
-                            "hotlist.import_max_bytes)", (long long)max);
+            rc = pk_err_set(err, PK_ELIMIT,
+                            "file is over the limit of %lld bytes (setting "
+                            "hotlist.import_max_bytes)",
+                            (long long)max);
             break;
         }
         if (lineno == 1 && len >= 3 && !memcmp(p.line, "\xEF\xBB\xBF", 3)) { /* UTF-8 BOM */
@@ -622,8 +704,10 @@ int hotlist_parse(FILE *f, const hotlist_import_opts *o, hotlist_entry_fn fn, vo
         }
         if (too_long) {
             if (!p.started) {
-                rc = pk_err_set(err, PK_EINVAL, "line %lld: longer than %d bytes (not a hotlist "
-                                "file?)", (long long)lineno, HOTLIST_LINE_MAX);
+                rc = pk_err_set(err, PK_EINVAL,
+                                "line %lld: longer than %d bytes (not a hotlist "
+                                "file?)",
+                                (long long)lineno, HOTLIST_LINE_MAX);
                 break;
             }
             report_bad(&p, lineno, "line: longer than %d bytes", HOTLIST_LINE_MAX);
@@ -645,8 +729,9 @@ int hotlist_parse(FILE *f, const hotlist_import_opts *o, hotlist_entry_fn fn, vo
         }
         data_line(&p, len, lineno);
     }
-    if (!rc && ferror(f)) rc = pk_err_set(err, PK_EIO, "read error");
-    if (!rc && !p.started) rc = pk_err_set(err, PK_EINVAL, "file is empty: no entries");
+    if (!rc && ferror(f)) rc = pk_err_set(err, PK_EIO, "read error: %s", strerror(errno));
+    if (!rc && !p.started)
+        rc = pk_err_set(err, PK_EINVAL, "file is empty: no entries");
     else if (!rc && report->loaded == 0 && report->bad == 0)
         rc = pk_err_set(err, PK_EINVAL, "file has a header but no entries");
     free(p.line);

@@ -132,9 +132,15 @@ static void test_import_atomic(void **state) {
     n = list_plates(st, l);
     assert_int_equal(n.n, 3);
     assert_string_equal(n.plates[2], "4DDD444");
-    /* a missing file too */
+    /* a missing file too, a directory (it said "read error"), and an empty file, each named */
     assert_int_equal(hotlist_import_file(st, l, "/nonexistent.csv", NULL, &admin, &r, &err),
                      PK_EIO);
+    hotlist_import_report_fini(&r);
+    assert_int_equal(hotlist_import_file(st, l, "/", NULL, &admin, &r, &err), PK_EIO);
+    assert_non_null(strstr(err.msg, "/: Is a directory"));
+    hotlist_import_report_fini(&r);
+    assert_int_equal(hotlist_import_file(st, l, "/dev/null", NULL, &admin, &r, &err), PK_EINVAL);
+    assert_non_null(strstr(err.msg, "/dev/null: file is empty"));
     hotlist_import_report_fini(&r);
     assert_int_equal(list_plates(st, l).n, 3);
     /* --skip-bad loads the good line and reports the others */
@@ -151,8 +157,8 @@ static void test_import_atomic(void **state) {
     assert_string_equal(n.plates[1], "5EEE555");
     /* every attempt is in the access log */
     assert_int_equal(audit_count(st, "hotlist.import", "ok"), 3);
-    assert_int_equal(audit_count(st, "hotlist.import", "refused"), 1);
-    assert_int_equal(audit_count(st, "hotlist.import", "failed"), 1);
+    assert_int_equal(audit_count(st, "hotlist.import", "refused"), 2); /* bad lines, empty */
+    assert_int_equal(audit_count(st, "hotlist.import", "failed"), 2);  /* missing, directory */
     /* an auditor may not import */
     access_user aud = add_user(st, "audrey", ACCESS_ROLE_AUDITOR);
     assert_int_equal(hotlist_import_file(st, l, a, NULL, &aud, &r, &err), PK_EDENIED);
@@ -275,7 +281,8 @@ static void test_entries_by_hand(void **state) {
     assert_string_equal(e.state, "");
     assert_string_equal(e.entered_by, "ivan");
     /* the default expiry: 30 days */
-    assert_true(e.expires >= before + 30 * PK_MS_PER_DAY && e.expires <= pk_now_ms() + 30 * PK_MS_PER_DAY);
+    assert_true(e.expires >= before + 30 * PK_MS_PER_DAY &&
+                e.expires <= pk_now_ms() + 30 * PK_MS_PER_DAY);
     /* extending past the default is for administrators */
     e.expires += 10 * PK_MS_PER_DAY;
     assert_int_equal(hotlist_entry_update(st, &e, &inv, &err), PK_EDENIED);
@@ -414,8 +421,8 @@ static void test_alerts_flow(void **state) {
                         "Honda");
     assert_string_equal(json_string_value(json_object_get(json_object_get(veh, "entry"), "make")),
                         "Toyota");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(a0, "read"), "camera")), "north-1");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a0, "read"), "camera")),
+                        "north-1");
     int64_t id_exact = json_integer_value(json_object_get(a0, "id"));
     json_decref(a0);
     json_t *a1 = json_loads(pub.json[1], 0, NULL);
@@ -430,8 +437,10 @@ static void test_alerts_flow(void **state) {
     assert_int_equal(pub.covert[0], 0);
 
     /* listing under a grant: the operator does not see the covert alert; its owner does */
-    access_request req = {.user = &op, .action = ACCESS_ALERTS_VIEW,
-                          .purpose = "alert-verification", .client = "cli"};
+    access_request req = {.user = &op,
+                          .action = ACCESS_ALERTS_VIEW,
+                          .purpose = "alert-verification",
+                          .client = "cli"};
     access_grant *g;
     assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_OK);
     json_t *list;
@@ -591,8 +600,10 @@ static void test_retention_and_ack(void **state) {
     int64_t n = -1;
     assert_int_equal(hotlist_alerts_purge(st, now, &n, &err), PK_OK);
     assert_int_equal(n, 1);
-    access_request req = {.user = &op, .action = ACCESS_ALERTS_VIEW,
-                          .purpose = "alert-verification", .client = "cli"};
+    access_request req = {.user = &op,
+                          .action = ACCESS_ALERTS_VIEW,
+                          .purpose = "alert-verification",
+                          .client = "cli"};
     access_grant *g;
     assert_int_equal(access_grant_open(st, &req, NULL, &g, &err), PK_OK);
     json_t *list;
@@ -610,14 +621,10 @@ static void test_retention_and_ack(void **state) {
 int main(void) {
     setenv("PLATEKEEPER_TEST_FAST_PWHASH", "1", 1);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_import_atomic),
-        cmocka_unit_test(test_import_batches),
-        cmocka_unit_test(test_scheduled_import),
-        cmocka_unit_test(test_entries_by_hand),
-        cmocka_unit_test(test_alerts_flow),
-        cmocka_unit_test(test_background_rebuild),
-        cmocka_unit_test(test_stale_matcher),
-        cmocka_unit_test(test_retention_and_ack),
+        cmocka_unit_test(test_import_atomic),    cmocka_unit_test(test_import_batches),
+        cmocka_unit_test(test_scheduled_import), cmocka_unit_test(test_entries_by_hand),
+        cmocka_unit_test(test_alerts_flow),      cmocka_unit_test(test_background_rebuild),
+        cmocka_unit_test(test_stale_matcher),    cmocka_unit_test(test_retention_and_ack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
