@@ -44,11 +44,13 @@ static void on_committed(void *ctx, store *st, const store_read *reads, size_t n
     hotlist_alert_batch_publish(slot->srv->hot, b);
 }
 
-/* The ingest connection, opened on first use. Call with writer_mu held. */
-static server_slot *writer_slot(server *srv, pk_err *err) {
-    if (srv->writer) return srv->writer;
+/* The ingest connection, opened on first use. Call with writer_mu held. OUT: *out. */
+static int writer_slot(server *srv, server_slot **out, pk_err *err) {
+    *out = srv->writer;
+    if (*out) return PK_OK;
     store *st;
-    if (store_open(srv->db_path, 0, &st, err)) return NULL;
+    int rc = store_open(srv->db_path, 0, &st, err);
+    if (rc) return rc;
     server_slot *w = pk_xcalloc(1, sizeof *w);
     w->st = st;
     w->srv = srv;
@@ -58,8 +60,8 @@ static server_slot *writer_slot(server *srv, pk_err *err) {
     o.hooks.on_stored = on_stored;
     o.hooks.on_committed = on_committed;
     w->in = ingest_new(st, &o);
-    srv->writer = w;
-    return w;
+    srv->writer = *out = w;
+    return PK_OK;
 }
 
 /* Parses and checks the batch on the request's own handle, then stores it on the ingest
@@ -77,8 +79,9 @@ static int ingest_on_writer(server_req *r, json_t *body, ingest_result *res, jso
     }
     ingest_batch *b = ingest_json_prepare(slot->in, body, res);
     pthread_mutex_lock(&srv->writer_mu);
-    server_slot *w = writer_slot(srv, err);
-    int rc = w ? ingest_batch_commit(w->in, b, res, err) : PK_EDB;
+    server_slot *w;
+    int rc = writer_slot(srv, &w, err);
+    if (!rc) rc = ingest_batch_commit(w->in, b, res, err);
     if (w) {
         hotlist_alert_batch_free(w->batch); /* left only when the batch rolled back */
         w->batch = NULL;
