@@ -216,8 +216,11 @@ def _draw_emblem(rng, d, box, fg, bg):
                        "DejaVuSans-Bold.ttf", bg, h * 0.5)
 
 
-# Share of US plates drawn as specialty plates with an emblem at the left.
+# Share of US plates drawn as specialty plates with an emblem at the left, and the share of those
+# with it at the right instead (stacked or half-height characters, a badge: e.g. a disabled
+# plate's "HH" after the number).
 EMBLEM_P = 0.0
+EMBLEM_RIGHT = 0.0
 
 
 def render_plate(rng, eu=False):
@@ -298,9 +301,15 @@ def render_plate(rng, eu=False):
         th = H * rng.uniform(0.7, 0.82)
     elif EMBLEM_P > 0 and rng.random() < EMBLEM_P:
         ew = W * rng.uniform(0.13, 0.22)
-        ex = W * rng.uniform(0.02, 0.05)
-        _draw_emblem(rng, d, (ex, H * 0.2, ex + ew, H * 0.82), fg, bg)
-        box = (ex + ew + W * rng.uniform(0.01, 0.04), H * 0.2, W * rng.uniform(0.93, 0.97), H * 0.82)
+        if EMBLEM_RIGHT > 0 and rng.random() < EMBLEM_RIGHT:
+            ex = W * (1 - rng.uniform(0.02, 0.05)) - ew
+            _draw_emblem(rng, d, (ex, H * 0.2, ex + ew, H * 0.82), fg, bg)
+            box = (W * rng.uniform(0.03, 0.07), H * 0.2, ex - W * rng.uniform(0.01, 0.04), H * 0.82)
+        else:
+            ex = W * rng.uniform(0.02, 0.05)
+            _draw_emblem(rng, d, (ex, H * 0.2, ex + ew, H * 0.82), fg, bg)
+            box = (ex + ew + W * rng.uniform(0.01, 0.04), H * 0.2, W * rng.uniform(0.93, 0.97),
+                   H * 0.82)
         th = H * rng.uniform(0.45, 0.62)
     else:
         wfrac = rng.uniform(0.72, 0.94)
