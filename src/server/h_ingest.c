@@ -48,18 +48,15 @@ static void on_committed(void *ctx, store *st, const store_read *reads, size_t n
 static int writer_slot(server *srv, server_slot **out, pk_err *err) {
     *out = srv->writer;
     if (*out) return PK_OK;
-    store *st;
-    int rc = store_open(srv->db_path, 0, &st, err);
+    server_slot *w;
+    int rc = server__slot_open(srv, &w, err);
     if (rc) return rc;
-    server_slot *w = pk_xcalloc(1, sizeof *w);
-    w->st = st;
-    w->srv = srv;
     ingest_opts o;
-    ingest_opts_init(&o, st);
+    ingest_opts_init(&o, w->st);
     o.hooks.ctx = w;
     o.hooks.on_stored = on_stored;
     o.hooks.on_committed = on_committed;
-    w->in = ingest_new(st, &o);
+    w->in = ingest_new(w->st, &o);
     srv->writer = *out = w;
     return PK_OK;
 }

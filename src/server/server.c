@@ -26,6 +26,10 @@ int server__slot_get(server *s, server_slot **out, pk_err *err) {
         return PK_OK;
     }
     pthread_mutex_unlock(&s->pool_mu);
+    return server__slot_open(s, out, err);
+}
+
+int server__slot_open(server *s, server_slot **out, pk_err *err) {
     store *st;
     int rc = store_open(s->db_path, 0, &st, err);
     if (rc) return rc;

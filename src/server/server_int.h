@@ -300,6 +300,8 @@ int server__parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* Borrows a slot for this thread (opening a store handle when the pool is empty). */
 int server__slot_get(server *s, server_slot **out, pk_err *err);
+/* A new slot on its own connection, outside the pool (caller owns it). */
+int server__slot_open(server *s, server_slot **out, pk_err *err);
 /* Returns a slot to the pool (rolling back anything left open). */
 void server__slot_put(server *s, server_slot *slot);
 /* The slot's ingest handle (made on first use, with the search and hotlist hooks). */
