@@ -14,10 +14,14 @@ function recognizeRows(results, canSearch, region) {
     const x0 = Math.min(...xs), y0 = Math.min(...ys);
     const where = x0 + ", " + y0 + ", " + (Math.max(...xs) - x0) + " x " + (Math.max(...ys) - y0);
     const search = canSearch ? el("button", { on: { click: () => searchPlate(r.plate) } }, "Search") : "";
-    // Only a chosen state gives a format to fit.
-    const format = !region ? "" : (r.matches_template ? "fits " : "fits no ") + region.toUpperCase() + " format";
+    // The state told from the plate's printed name, when it reads; the formats that ranked the
+    // readings are the chosen state's, else that one's.
+    const told = r.region ? r.region.toUpperCase() + " (" + r.region_confidence + "%)" : "";
+    const fmt = region || r.region || "";
+    const format = !fmt ? "" : (r.matches_template ? "fits " : "fits no ") + fmt.toUpperCase() + " format";
     body.append(el("tr", { "data-plate": r.plate },
-      el("td", { class: "plate" }, r.plate), el("td", {}, r.confidence.toFixed(1) + "%"), el("td", {}, format),
+      el("td", { class: "plate" }, r.plate), el("td", {}, r.confidence.toFixed(1) + "%"), el("td", { class: "state" }, told),
+      el("td", {}, format),
       el("td", {}, alts.map((a) => a.plate + " " + a.confidence.toFixed(0) + "%").join(", ")),
       el("td", {}, where), el("td", {}, search)));
   }

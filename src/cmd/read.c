@@ -35,7 +35,8 @@ static void usage_text(FILE *f) {
         f,
         "usage: platekeeper read [-j] [-n TOPN] [-c us|eu] [-p STATE] [--models DIR] [--every N]\n"
         "                        [--max-pixels N] [--threshold T] [--det-size N]\n"
-        "                        [--min-confidence C] [--crop] [--threads N] [--timings]\n"
+        "                        [--min-confidence C] [--crop] [--threads N] [--no-region]\n"
+        "                        [--timings]\n"
         "                        IMAGE|VIDEO...\n"
         "  -j             print OpenALPR-compatible JSON, one object per image or frame\n"
         "  -n TOPN        alternative readings per plate (1-%d, default 10)\n"
@@ -43,6 +44,9 @@ static void usage_text(FILE *f) {
         "  -p STATE       US state the plates are mostly from (two letters, e.g. ca): readings\n"
         "                 that fit its standard formats rank first and show matches_template\n"
         "  --regions      list the state codes -p knows, with their names\n"
+        "  --no-region    do not tell each US plate's state from the name printed on it\n"
+        "                 (told by default for plates 100 px wide or more: region and\n"
+        "                 region_confidence; without -p the state's formats then rank)\n"
         "  --models DIR   model directory (default $PLATEKEEPER_MODELS, ./models, or the\n"
         "                 models/ beside the binary's build directory)\n"
         "  --every N      for video, read every Nth frame (default 10)\n"
@@ -85,10 +89,13 @@ static void print_result(read_ctx *c, const recog_image *img, const recog_result
         recog_plate_bounds(p, &x, &y, &w, &h);
         fprintf(c->out, "  %-10s %5.1f%%  at %d,%d %dx%d ", p->plate, p->confidence, (int)x, (int)y,
                 (int)w, (int)h);
-        if (c->params.region[0])
+        if (p->region[0])
+            fprintf(c->out, "state %c%c %.0f%% ", toupper((unsigned char)p->region[0]),
+                    toupper((unsigned char)p->region[1]), p->region_confidence);
+        const char *fmt = c->params.region[0] ? c->params.region : p->region;
+        if (fmt[0])
             fprintf(c->out, "%s %c%c format ", p->cand[0].matches_template ? "fits" : "fits no",
-                    toupper((unsigned char)c->params.region[0]),
-                    toupper((unsigned char)c->params.region[1]));
+                    toupper((unsigned char)fmt[0]), toupper((unsigned char)fmt[1]));
         for (int k = 1; k < p->n_cand && k < 5; k++)
             fprintf(c->out, "%s%s %.1f", k == 1 ? " also " : ", ", p->cand[k].plate,
                     p->cand[k].confidence);
@@ -244,6 +251,7 @@ int cmd_read(int argc, char **argv) {
                                              {"min-confidence", required_argument, NULL, 'M'},
                                              {"timings", no_argument, NULL, 'T'},
                                              {"threads", required_argument, NULL, 'N'},
+                                             {"no-region", no_argument, NULL, 'G'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     read_ctx c;
@@ -279,6 +287,9 @@ int cmd_read(int argc, char **argv) {
                 return cmd_usage("read", "-p: %s; --regions lists them", perr.msg);
             break;
         }
+        case 'G':
+            c.params.detect_region = 0;
+            break;
         case 'R':
             for (int i = 0; recog_region_code(i); i++)
                 printf("%s  %s\n", recog_region_code(i), recog_region_name(recog_region_code(i)));

@@ -14,11 +14,11 @@ static json_t *plate_json(const recog_plate *p, int index, int topn) {
     json_object_set_new(o, "matches_template",
                         json_integer(p->n_cand > 0 && p->cand[0].matches_template));
     json_object_set_new(o, "plate_index", json_integer(index));
-    /* OpenALPR's region is the state told from the plate's look, which we do not do. The state
+    /* As OpenALPR's: the state told from the plate's look ("" when it does not tell). The state
      * of read -p is not put here: ingest takes region as the read's state (src/ingest), and an
      * out-of-state car read with -p ca is not a California plate. */
-    json_object_set_new(o, "region", json_string(""));
-    json_object_set_new(o, "region_confidence", json_integer(0));
+    json_object_set_new(o, "region", json_string(p->region));
+    json_object_set_new(o, "region_confidence", json_integer((int)(p->region_confidence + 0.5f)));
     json_object_set_new(o, "processing_time_ms", json_real(p->ms));
     json_object_set_new(o, "requested_topn", json_integer(topn));
     json_t *co = json_array();

@@ -35,13 +35,6 @@ typedef struct hyp {
     int n;    /* choices made (for the geometric mean) */
 } hyp;
 
-static float log_add(float a, float b) {
-    if (a == -INFINITY) return b;
-    if (b == -INFINITY) return a;
-    float m = fmaxf(a, b);
-    return m + log1pf(expf(-fabsf(a - b)));
-}
-
 static int by_lp(const void *pa, const void *pb) {
     const hyp *a = pa, *b = pb;
     return (a->lp < b->lp) - (a->lp > b->lp);
@@ -135,42 +128,51 @@ int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int 
 
 float recog__ctc_logp(const float *probs, int T, int C, const char *alphabet, const char *text) {
     /* Label sequence with blanks between and around: blank c1 blank c2 ... blank. */
-    int lab[2 * RECOG_PLATE_MAX + 1], S = 0;
+    int lab[2 * RECOG__CTC_TEXT_MAX + 1], S = 0;
+    if (strlen(text) > RECOG__CTC_TEXT_MAX) return -INFINITY;
     lab[S++] = 0;
-    for (const char *q = text; *q && S < 2 * RECOG_PLATE_MAX - 1; q++) {
+    for (const char *q = text; *q; q++) {
         const char *at = strchr(alphabet, *q);
         if (!at || !*q) return -INFINITY;
         lab[S++] = (int)(at - alphabet) + 1;
         lab[S++] = 0;
     }
     if (T < 1) return -INFINITY;
-    float a[2 * RECOG_PLATE_MAX + 1], b[2 * RECOG_PLATE_MAX + 1];
-    for (int s = 0; s < S; s++) a[s] = -INFINITY;
-    a[0] = logf(fmaxf(probs[0], 1e-30f));
-    if (S > 1) a[1] = logf(fmaxf(probs[lab[1]], 1e-30f));
+    /* The forward variables in probability, rescaled to sum 1 at every column (their log scale
+     * kept apart): no log or exp per cell, which made this a third of the reading's time once
+     * every state's name was scored against two strips per plate (region.c). */
+    float a[2 * RECOG__CTC_TEXT_MAX + 1], b[2 * RECOG__CTC_TEXT_MAX + 1];
+    double log_scale = 0;
+    for (int s = 0; s < S; s++) a[s] = 0;
+    a[0] = fmaxf(probs[0], 1e-30f);
+    if (S > 1) a[1] = fmaxf(probs[lab[1]], 1e-30f);
     for (int t = 1; t < T; t++) {
         const float *p = probs + (size_t)t * C;
+        float sum = 0;
+        for (int s = 0; s < S; s++) sum += a[s];
+        if (!(sum > 0)) return -INFINITY;
+        log_scale += log((double)sum);
+        float inv = 1.0f / sum;
         for (int s = 0; s < S; s++) {
             float v = a[s];
-            if (s > 0) v = log_add(v, a[s - 1]);
+            if (s > 0) v += a[s - 1];
             /* A character may follow the previous one directly unless they are the same. */
-            if (s > 1 && lab[s] != 0 && lab[s] != lab[s - 2]) v = log_add(v, a[s - 2]);
-            b[s] = v + logf(fmaxf(p[lab[s]], 1e-30f));
+            if (s > 1 && lab[s] != 0 && lab[s] != lab[s - 2]) v += a[s - 2];
+            b[s] = v * inv * fmaxf(p[lab[s]], 1e-30f);
         }
         memcpy(a, b, sizeof(float) * (size_t)S);
     }
-    return S > 1 ? log_add(a[S - 1], a[S - 2]) : a[0];
+    float end = S > 1 ? a[S - 1] + a[S - 2] : a[0];
+    if (!(end > 0)) return -INFINITY;
+    return (float)(log((double)end) + log_scale);
 }
 
-/* Reads one crop (box widened by gx, gy of its size on each side) into per-column class
- * probabilities. Returns them as [T][C] (caller frees), with *T and *C set. */
-static float *variant_probs(const recog__net *rd, const recog_image *img, float x0, float y0,
-                            float x1, float y1, float slope, float gx, float gy, const float *bias,
-                            int *T_out, int *C_out) {
-    float w = x1 - x0, h = y1 - y0;
-    int H = rd->in_h, W = rd->in_w;
+float *recog__strip_probs(const recog__net *rd, const recog_image *img, float x0, float y0,
+                          float x1, float y1, float slope, int out_w, const float *bias, int *T_out,
+                          int *C_out) {
+    int H = rd->in_h, W = out_w;
     float *in = pk_xmalloc(sizeof(float) * (size_t)H * W);
-    recog__crop_sheared(img, x0 - gx * w, y0 - gy * h, x1 + gx * w, y1 + gy * h, slope, W, H, in);
+    recog__crop_sheared(img, x0, y0, x1, y1, slope, W, H, in);
     int oc, oh, ow;
     float *out = recog__net_forward(rd, in, H, W, &oc, &oh, &ow);
     free(in);
@@ -197,15 +199,26 @@ static float *variant_probs(const recog__net *rd, const recog_image *img, float 
     return probs;
 }
 
+/* One crop variant: the box widened by gx, gy of its size on each side, at the reader's own
+ * input size. */
+static float *variant_probs(const recog__net *rd, const recog_image *img, float x0, float y0,
+                            float x1, float y1, float slope, float gx, float gy, const float *bias,
+                            int *T_out, int *C_out) {
+    float w = x1 - x0, h = y1 - y0;
+    return recog__strip_probs(rd, img, x0 - gx * w, y0 - gy * h, x1 + gx * w, y1 + gy * h, slope,
+                              rd->in_w, bias, T_out, C_out);
+}
+
 static int by_conf(const void *pa, const void *pb) {
     const recog_candidate *a = pa, *b = pb;
     return (a->confidence < b->confidence) - (a->confidence > b->confidence);
 }
 
 /* Crop variants read for every box by every reader: the training crops' average widening, a
- * wider and a tighter one (and two more for small plates, below). Each (reader, crop) proposes its top-N readings; every proposal is
- * then scored by its CTC probability averaged (in log) over all of them, so a reading must hold
- * up under every crop and reader, which beats trusting whichever was most sure (MODEL_CARD.md). */
+ * wider and a tighter one (and two more for small plates, below). Each (reader, crop) proposes its
+ * top-N readings; every proposal is then scored by its CTC probability averaged (in log) over all
+ * of them, so a reading must hold up under every crop and reader, which beats trusting whichever
+ * was most sure (MODEL_CARD.md). */
 static const float variants_us[][2] = {
     {0.04f, 0.07f}, {0.10f, 0.14f}, {0.0f, 0.02f}, {0.07f, 0.03f}, {0.02f, 0.11f}};
 /* European plates (4.7:1) read better a little wider: top-1 on both halves of the EU scenes rose

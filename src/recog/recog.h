@@ -86,10 +86,13 @@ typedef struct recog_params {
      * expected to follow that state's standard formats, which then rank the readings and set
      * matches_template (region.c). US readers only. */
     char region[RECOG_REGION_MAX];
+    /* 1 (the default): tell each US plate's state by reading the state's name printed on it
+     * (recog_plate.region); 0 skips that (about 1 ms a plate). */
+    int detect_region;
 } recog_params;
 
 /* Fills p with the defaults: topn 10, US, default threshold, 16 plates, confidence 45, 4 chars,
- * no region. */
+ * no region given, the region detected. */
 void recog_params_init(recog_params *p);
 
 /* The name of the region a code stands for ("ca" or "CA" -> "California"), or NULL when the code
@@ -122,7 +125,12 @@ typedef struct recog_plate {
     recog_point corners[4];
     int n_cand;                           /* 1..topn */
     recog_candidate cand[RECOG_MAX_TOPN]; /* best first */
-    double ms;                            /* time spent reading this plate */
+    /* The state the plate's look tells ("ca"), "" when it does not tell or was not asked
+     * (recog_params.detect_region); region_confidence 0..100, an estimate of how often such a
+     * state is right. Independent of recog_params.region. */
+    char region[RECOG_REGION_MAX];
+    float region_confidence;
+    double ms; /* time spent reading this plate */
 } recog_plate;
 
 typedef struct recog_result {

@@ -132,13 +132,22 @@ int recog__refine_box(const recog__net *det, const recog_image *img, const recog
 void recog__read_box(const recog__net *const *rds, int nrd, const recog_image *img, float x0,
                      float y0, float x1, float y1, int topn, int us, recog_plate *plate);
 
+/* The reader's per-column class probabilities [T][C] (caller frees) for the box (x0,y0)-(x1,y1)
+ * of img cut level by slope (recog__crop_sheared) at the reader's input height and out_w
+ * columns (a multiple of 4: the reader is fully convolutional), bias (NULL: none) added to the
+ * class scores before the softmax. OUT: *T, *C. */
+float *recog__strip_probs(const recog__net *rd, const recog_image *img, float x0, float y0,
+                          float x1, float y1, float slope, int out_w, const float *bias, int *T,
+                          int *C);
+
 /* CTC decoding of reader output probs[t][c] (c = 0 blank, 1..n_alpha) into the best topn
  * readings. OUT: cand (topn slots), returns how many were filled (0 when nothing was read). */
 int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int topn,
                     recog_candidate *cand);
+#define RECOG__CTC_TEXT_MAX 24 /* longest text recog__ctc_logp scores (a state's name) */
 /* Log probability of TEXT under the per-column class probabilities PROBS [T][C] (class 0 the
  * CTC blank, class i+1 alphabet[i]), summed over every alignment; -INFINITY for a character
- * outside the alphabet. */
+ * outside the alphabet or a text longer than RECOG__CTC_TEXT_MAX. */
 float recog__ctc_logp(const float *probs, int T, int C, const char *alphabet, const char *text);
 
 /* European plates print O and 0 alike, but within one group of characters they do not mix
@@ -158,5 +167,14 @@ int recog__region_match(int region, const char *plate);
  * candidates ahead of ones that fit nothing and are not much surer. Does nothing for a bad index.
  */
 void recog__plate_apply_region(recog_plate *pl, int region);
+/* A plate narrower than this (pixels) prints its state's name in letters of 6 pixels or less,
+ * which do not read: the US scenes' plates of 74-100 px told a state once in 50 tries, and
+ * each try costs about as much as reading the plate. */
+#define RECOG__REGION_MIN_WIDTH 100.0f
+/* The state *pl (read, with its corners) was issued by, told by reading the state's name where
+ * plates print it, with the reader rd: the region's index, or -1 when no state reads clearly
+ * enough. OUT: *confidence (0..100), also for -1. */
+int recog__region_detect(const recog__net *rd, const recog_image *img, const recog_plate *pl,
+                         float *confidence);
 
 #endif

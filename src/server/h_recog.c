@@ -14,7 +14,7 @@
 #define RECOG_BODY_MAX ((size_t)32 << 20)
 
 static int recognize(server_req *r) {
-    static const char *const allowed[] = {"country", "topn", "region", NULL};
+    static const char *const allowed[] = {"country", "topn", "region", "detect_region", NULL};
     if (server__query_only(r, allowed)) return 0;
     recog_params p;
     recog_params_init(&p);
@@ -34,6 +34,10 @@ static int recognize(server_req *r) {
     int64_t topn;
     if (server__query_i64(r, "topn", 1, RECOG_MAX_TOPN, 10, &topn)) return 0;
     p.topn = (int)topn;
+    /* detect_region=0 skips telling each plate's state from its printed name (read --no-region). */
+    int64_t detect;
+    if (server__query_i64(r, "detect_region", 0, 1, 1, &detect)) return 0;
+    p.detect_region = (int)detect;
     if (!r->srv->rec)
         return server__reply_error(r, 503, "unavailable", "plate recognition is off: %s",
                                    r->srv->rec_why);

@@ -55,6 +55,15 @@ export async function pagesTests({ browser, url, api, ok, admin, adminId, USER_P
     await page.click("nav button[data-view=search]");
     await page.click("nav button[data-view=recognize]");
     ok((await page.inputValue("#recognize-form [name=region]")) === "ca", "the state chosen last is chosen again");
+    // A Texas plate large enough for its printed name to read: the row shows the state told.
+    const tx = join(process.env.PK_ROOT || ".", "..", "shared", "data", "openalpr-benchmarks", "endtoend", "us", "wts-lg-000144.jpg");
+    await page.selectOption("#recognize-form [name=region]", "");
+    await page.setInputFiles("#recognize-form [name=photo]", tx);
+    await page.click("#recognize-form button");
+    await page.waitForSelector("#recognize-results tr[data-plate=\"CWW2245\"]");
+    const txRow = await page.textContent("#recognize-results tr[data-plate=\"CWW2245\"]");
+    ok(/TX \(\d+%\)/.test(await page.textContent("#recognize-results tr[data-plate=\"CWW2245\"] td.state")) &&
+      txRow.includes("fits TX format"), "the state told from the plate is shown, with its formats", txRow);
   } else {
     ok(true, "# SKIP no labelled scene beside the checkout for the photo test");
   }

@@ -1,8 +1,14 @@
-"""`platekeeper read -p STATE` (issue 6, docs/recognition.md): the state's standard formats rank
-the readings and fill matches_template (region stays "": the state is not detected, and ingest
-would take it as the read's state); without -p nothing changes; an unknown code or
--p with European plates is refused naming the option. The parts that read labelled images are
-skipped when ../shared/data is not beside the checkout.
+"""`platekeeper read -p STATE` and the detected state (issue 6, docs/recognition.md).
+
+-p: the state's standard formats rank the readings and fill matches_template (region is not set
+from it: ingest would take it as the read's state); an unknown code or -p with European plates is
+refused naming the option.
+
+Detected state: a plate 100 px wide or more whose printed state name reads clearly gets region
+(its code) and region_confidence, and without -p that state's formats rank its readings;
+--no-region turns it off; a plate whose name does not read, or a small one, gets none.
+
+The parts that read labelled images are skipped when ../shared/data is not beside the checkout.
 """
 import json
 import os
@@ -14,6 +20,9 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 DATA = os.environ.get("PK_DATA") or os.path.join(ROOT, "..", "shared", "data")
 CROP = os.path.join(DATA, "openalpr-benchmarks", "seg_and_ocr", "usimages", "ok1101.png")
 SCENE = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "car3.jpg")
+CROPS = os.path.join(DATA, "openalpr-benchmarks", "seg_and_ocr", "usimages")
+TX_SCENE = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "wts-lg-000144.jpg")
+TX_SMALL = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "wts-lg-000021.jpg")
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1")
 OKLAHOMA = ("LLLDDD", "DDDLLL")  # src/recog/region.c
 
@@ -45,11 +54,13 @@ def main(t):
         return
     plain = json.loads(read("-j", "-n", "10", "--crop", CROP).stdout)["results"][0]
     withp = json.loads(read("-j", "-n", "10", "--crop", "-p", "OK", CROP).stdout)["results"][0]
-    t.ok(plain["region"] == "" and not plain["matches_template"]
+    # The Oklahoma crop's state name (a script "Oklahoma") does not read: no state detected.
+    t.ok(plain["region"] == "" and plain["region_confidence"] == 0
+         and not plain["matches_template"]
          and not any(c["matches_template"] for c in plain["candidates"]),
-         "without -p: no region, no template matches")
+         "without -p, a plate whose state does not read: no region, no template matches")
     t.ok(withp["region"] == "" and withp["region_confidence"] == 0,
-         "-p OK: region stays empty (not detected)", withp["region"])
+         "-p OK: region is not set from -p", withp["region"])
     t.eq(sorted(c["plate"] for c in withp["candidates"]),
          sorted(c["plate"] for c in plain["candidates"]), "-p only reorders the readings")
     t.ok(all(c["matches_template"] == int(fits(c["plate"], OKLAHOMA))
@@ -64,10 +75,53 @@ def main(t):
     t.ok(p.returncode == 0 and "676DWS" in p.stdout and "fits OK format" in p.stdout,
          "the table says whether the plate fits the state's formats", p.stdout)
 
+    detected(t)
+
     if os.path.exists(SCENE):
         o = json.loads(read("-j", "-p", "ca", SCENE).stdout)
         t.ok(any(r["plate"] == "1AMW240" and r["matches_template"] == 1 for r in o["results"]), "a California scene read with -p ca fits (1AMW240)",
              o["results"])
+
+
+def crop_result(*args):
+    p = read("-j", *args)
+    return json.loads(p.stdout)["results"][0]
+
+
+def detected(t):
+    de = os.path.join(CROPS, "de1288.png")  # "THE FIRST STATE" above, "DELAWARE" below
+    wa = os.path.join(CROPS, "wa30.png")  # "Washington" above
+    o = crop_result("--crop", de)
+    t.ok(o["region"] == "de" and 50 <= o["region_confidence"] <= 100,
+         "a Delaware plate (name at the bottom) is told as de", (o["region"], o["region_confidence"]))
+    # The stacked emblem left of the number reads as a B; Delaware's all-digit format ranks the
+    # reading without it first.
+    t.ok(o["plate"] == "197659" and o["matches_template"] == 1,
+         "the detected state's formats rank the readings", o["candidates"][:3])
+    off = crop_result("--crop", "--no-region", de)
+    t.ok(off["region"] == "" and off["region_confidence"] == 0 and off["plate"] == "B197659"
+         and not off["matches_template"], "--no-region: no state, the reader's own order",
+         (off["region"], off["plate"]))
+    t.eq(sorted(c["plate"] for c in o["candidates"]), sorted(c["plate"] for c in off["candidates"]),
+         "the detected state only reorders the readings")
+    # -p wins over the detected state for ranking; the detected state is still reported.
+    w = crop_result("--crop", "-p", "ca", wa)
+    t.ok(w["region"] == "wa" and w["plate"] == "954Z0X" and w["matches_template"] == 0,
+         "with -p ca a Washington plate is told as wa but ranked by California's formats",
+         (w["region"], w["plate"]))
+    p = read("--crop", de)
+    t.ok(p.returncode == 0 and "state DE" in p.stdout and "fits DE format" in p.stdout,
+         "the table shows the detected state", p.stdout)
+    if os.path.exists(TX_SCENE):
+        o = json.loads(read("-j", TX_SCENE).stdout)
+        t.ok(any(r["plate"] == "CWW2245" and r["region"] == "tx" for r in o["results"]),
+             "a Texas plate in a scene (124 px wide) is told as tx", o["results"])
+    if os.path.exists(TX_SMALL):
+        # A Texas plate 74 px wide: its name would read as tx (97%) if it were tried.
+        o = json.loads(read("-j", TX_SMALL).stdout)
+        t.ok(any(r["plate"] == "BGB3282" for r in o["results"])
+             and all(r["region"] == "" for r in o["results"]),
+             "a plate under 100 px wide gets no state", o["results"])
 
 
 if __name__ == "__main__":

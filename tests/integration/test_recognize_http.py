@@ -15,6 +15,7 @@ from pkserver import PK_BIN, Server, Tap
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 DATA = os.environ.get("PK_DATA") or os.path.join(ROOT, "..", "shared", "data")
 SCENE = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "car3.jpg")
+TX_SCENE = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "wts-lg-000144.jpg")
 
 
 def png(w, h):
@@ -63,6 +64,19 @@ def main(t):
                                    for r in body["results"]),
                  "region=CA: California's formats, the plate fits them", (st, body))
 
+        if os.path.exists(TX_SCENE):
+            raw = open(TX_SCENE, "rb").read()
+            st, body, _ = inv.call("POST", "/api/v1/recognize", raw=raw, ctype="image/jpeg")
+            t.ok(st == 200 and any(r["plate"] == "CWW2245" and r["region"] == "tx"
+                                   and r["region_confidence"] >= 50 for r in body["results"]),
+                 "the state printed on a plate is told (region tx)", (st, body))
+            st, body, _ = inv.call("POST", "/api/v1/recognize?detect_region=0", raw=raw,
+                                   ctype="image/jpeg")
+            t.ok(st == 200 and body["results"] and all(r["region"] == "" and
+                                                       r["region_confidence"] == 0
+                                                       for r in body["results"]),
+                 "detect_region=0: no state", (st, body))
+
         st, body, _ = op.call("GET", "/api/v1/recognize/regions")
         codes = [g["code"] for g in body.get("regions", [])] if st == 200 else []
         t.ok(len(codes) == 51 and {"code": "ca", "name": "California"} in body["regions"],
@@ -78,6 +92,7 @@ def main(t):
             ("topn 26", "/api/v1/recognize?topn=26", img, 400, "topn"),
             ("unknown parameter", "/api/v1/recognize?plate=X", img, 400, "plate"),
             ("unknown region", "/api/v1/recognize?region=zz", img, 400, "region"),
+            ("detect_region 2", "/api/v1/recognize?detect_region=2", img, 400, "detect_region"),
             ("region with EU plates", "/api/v1/recognize?country=eu&region=ca", img, 400,
              "region"),
         ]

@@ -294,6 +294,66 @@ static void test_ctc_logp(void **state) {
     /* A character outside the alphabet, or a text too long for the columns, is impossible. */
     assert_true(recog__ctc_logp(&p[0][0], T, C, "AB", "AC") == -INFINITY);
     assert_true(exp((double)recog__ctc_logp(&p[0][0], T, C, "AB", "AAAA")) < 1e-12);
+    char long_text[RECOG__CTC_TEXT_MAX + 2];
+    memset(long_text, 'A', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = 0;
+    assert_true(recog__ctc_logp(&p[0][0], T, C, "AB", long_text) == -INFINITY);
+}
+
+/* Over many columns (a state name's strip): the rescaled forward pass agrees with the plain
+ * one in log space, in double, to float precision, for probabilities small enough that a
+ * product over the columns would underflow. */
+static void test_ctc_logp_long(void **state) {
+    (void)state;
+    enum { T = 200, C = 5 };
+    static float p[T][C];
+    unsigned seed = 11;
+    for (int t = 0; t < T; t++) {
+        float sum = 0;
+        for (int c = 0; c < C; c++) {
+            seed = seed * 1103515245u + 12345u;
+            p[t][c] = 1e-4f + (float)((seed >> 16) & 0xff) / 255.0f;
+            sum += p[t][c];
+        }
+        for (int c = 0; c < C; c++) p[t][c] /= sum;
+    }
+    const char *texts[] = {"ABCD", "MASSACHUSETTS", "AABBCCDD", "DCBADCBADCBADCBADCBADCBA"};
+    const char *alpha = "ABCD";
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        const char *text = texts[k];
+        if (strspn(text, alpha) != strlen(text)) {
+            assert_true(recog__ctc_logp(&p[0][0], T, C, alpha, text) == -INFINITY);
+            continue;
+        }
+        int lab[64], S = 0;
+        lab[S++] = 0;
+        for (const char *q = text; *q; q++) {
+            lab[S++] = (int)(strchr(alpha, *q) - alpha) + 1;
+            lab[S++] = 0;
+        }
+        double a[64], b[64];
+        for (int i = 0; i < S; i++) a[i] = -INFINITY;
+        a[0] = log(p[0][0]);
+        a[1] = log(p[0][lab[1]]);
+        for (int t = 1; t < T; t++) {
+            for (int i = 0; i < S; i++) {
+                double terms[3] = {a[i], i > 0 ? a[i - 1] : -INFINITY,
+                                   i > 1 && lab[i] && lab[i] != lab[i - 2] ? a[i - 2] : -INFINITY};
+                double m = fmax(terms[0], fmax(terms[1], terms[2]));
+                double sum = 0;
+                for (int j = 0; j < 3; j++)
+                    if (terms[j] > -INFINITY) sum += exp(terms[j] - m);
+                b[i] = m == -INFINITY ? -INFINITY : m + log(sum) + log(p[t][lab[i]]);
+            }
+            memcpy(a, b, sizeof(double) * (size_t)S);
+        }
+        double m = fmax(a[S - 1], a[S - 2]);
+        double want = m + log(exp(a[S - 1] - m) + exp(a[S - 2] - m));
+        float got = recog__ctc_logp(&p[0][0], T, C, alpha, text);
+        assert_true(want < -100); /* exp(want) underflows a float */
+        if (fabs((double)got - want) > 1e-4 * fabs(want))
+            fail_msg("%s: %f, want %f", text, (double)got, want);
+    }
 }
 
 static void test_harmonize_o_zero(void **state) {
@@ -436,6 +496,26 @@ static void test_engine_blank(void **state) {
     p.country = RECOG_US;
     assert_int_equal(recog_run(r, &img, &p, &res, &err), PK_OK);
     recog_result_fini(&res);
+    /* No state name reads on a blank plate; a plate under RECOG__REGION_MIN_WIDTH is not tried. */
+    assert_int_equal(p.detect_region, 1);
+    recog_plate blank;
+    memset(&blank, 0, sizeof blank);
+    blank.corners[0] = (recog_point){100, 100};
+    blank.corners[1] = (recog_point){400, 100};
+    blank.corners[2] = (recog_point){400, 250};
+    blank.corners[3] = (recog_point){100, 250};
+    recog__net rd;
+    char path[1200];
+    models_dir(path, sizeof path);
+    strcat(path, "/reader.pkm");
+    assert_int_equal(recog__model_load(path, &rd, &err), PK_OK);
+    float conf = -1;
+    assert_int_equal(recog__region_detect(&rd, &img, &blank, &conf), -1);
+    assert_true(conf >= 0 && conf < 50);
+    blank.corners[1].x = blank.corners[2].x = 100 + RECOG__REGION_MIN_WIDTH - 1;
+    assert_int_equal(recog__region_detect(&rd, &img, &blank, &conf), -1);
+    assert_true(conf == 0);
+    recog__net_fini(&rd);
     free(img.px);
     recog_free(r);
     recog_free(NULL);
@@ -645,19 +725,13 @@ static void test_refine_box(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_image_jpeg),
-        cmocka_unit_test(test_image_png),
-        cmocka_unit_test(test_image_bad),
-        cmocka_unit_test(test_model_files),
-        cmocka_unit_test(test_reader_ensemble),
-        cmocka_unit_test(test_ctc),
-        cmocka_unit_test(test_ctc_logp),
-        cmocka_unit_test(test_harmonize_o_zero),
-        cmocka_unit_test(test_region),
-        cmocka_unit_test(test_engine_blank),
-        cmocka_unit_test(test_refine_box),
-        cmocka_unit_test(test_plate_slope),
-        cmocka_unit_test(test_no_duplicate_plates),
+        cmocka_unit_test(test_image_jpeg),       cmocka_unit_test(test_image_png),
+        cmocka_unit_test(test_image_bad),        cmocka_unit_test(test_model_files),
+        cmocka_unit_test(test_reader_ensemble),  cmocka_unit_test(test_ctc),
+        cmocka_unit_test(test_ctc_logp),         cmocka_unit_test(test_ctc_logp_long),
+        cmocka_unit_test(test_harmonize_o_zero), cmocka_unit_test(test_region),
+        cmocka_unit_test(test_engine_blank),     cmocka_unit_test(test_refine_box),
+        cmocka_unit_test(test_plate_slope),      cmocka_unit_test(test_no_duplicate_plates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
