@@ -144,7 +144,7 @@ float *recog__strip_probs(const recog__net *rd, const recog_image *img, float x0
  * readings. OUT: cand (topn slots), returns how many were filled (0 when nothing was read). */
 int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int topn,
                     recog_candidate *cand);
-#define RECOG__CTC_TEXT_MAX 24 /* longest text recog__ctc_logp scores (a state's name) */
+#define RECOG__CTC_TEXT_MAX 32 /* longest text recog__ctc_logp scores (a state's slogan) */
 /* Log probability of TEXT under the per-column class probabilities PROBS [T][C] (class 0 the
  * CTC blank, class i+1 alphabet[i]), summed over every alignment; -INFINITY for a character
  * outside the alphabet or a text longer than RECOG__CTC_TEXT_MAX. */

@@ -27,60 +27,62 @@ typedef struct region_def {
     const char *code;
     const char *name;
     const char *formats; /* space-separated */
-    const char *printed; /* another name plates print, A-Z only (NULL: just the name) */
+    /* What else plates of the state print, A-Z 0-9 only, space-separated: another name, the
+     * slogans of its common issues (NULL: just the name). */
+    const char *printed;
 } region_def;
 
 static const region_def regions[] = {
-    {"ak", "Alaska", "LLLDDD", NULL},
-    {"al", "Alabama", "DL***** DDL****", NULL},
-    {"ar", "Arkansas", "DDDLLL LLLDDL LLLDDD", NULL},
-    {"az", "Arizona", "LLLDDDD DDDLLL ***D**", NULL},
+    {"ak", "Alaska", "LLLDDD", "NORTHTOTHEFUTURE"},
+    {"al", "Alabama", "DL***** DDL****", "HEARTOFDIXIE SWEETHOMEALABAMA"},
+    {"ar", "Arkansas", "DDDLLL LLLDDL LLLDDD", "THENATURALSTATE"},
+    {"az", "Arizona", "LLLDDDD DDDLLL ***D**", "GRANDCANYONSTATE"},
     {"ca", "California", "DLLLDDD DLDDDDD", NULL},
     {"co", "Colorado", "LLLDDD DDDLLL LLLLDD", NULL},
-    {"ct", "Connecticut", "DDDLLL LLDDDDD", NULL},
-    {"dc", "District of Columbia", "LLDDDD", "WASHINGTONDC"},
-    {"de", "Delaware", "DDDDDD DDDDD DDDD", NULL},
-    {"fl", "Florida", "LLLLDD DDDLLL LLLDDD", NULL},
-    {"ga", "Georgia", "LLLDDDD DDDLLL LLLDDD", NULL},
-    {"hi", "Hawaii", "LLLDDD", NULL},
+    {"ct", "Connecticut", "DDDLLL LLDDDDD", "CONSTITUTIONSTATE"},
+    {"dc", "District of Columbia", "LLDDDD", "WASHINGTONDC TAXATIONWITHOUTREPRESENTATION"},
+    {"de", "Delaware", "DDDDDD DDDDD DDDD", "THEFIRSTSTATE"},
+    {"fl", "Florida", "LLLLDD DDDLLL LLLDDD", "SUNSHINESTATE"},
+    {"ga", "Georgia", "LLLDDDD DDDLLL LLLDDD", "PEACHSTATE"},
+    {"hi", "Hawaii", "LLLDDD", "ALOHASTATE"},
     {"ia", "Iowa", "LLLDDD DDDLLL", NULL},
-    {"id", "Idaho", "DLDDDD DLDDDDD LDDDDD LDDDDDD DLLLDDD", NULL},
-    {"il", "Illinois", "LLDDDDD LDDDDDD LLLDDD", NULL},
-    {"in", "Indiana", "DDDLLL DDDDLLL DDLDDDD", NULL},
+    {"id", "Idaho", "DLDDDD DLDDDDD LDDDDD LDDDDDD DLLLDDD", "FAMOUSPOTATOES SCENICIDAHO"},
+    {"il", "Illinois", "LLDDDDD LDDDDDD LLLDDD", "LANDOFLINCOLN"},
+    {"in", "Indiana", "DDDLLL DDDDLLL DDLDDDD", "CROSSROADSOFAMERICA"},
     {"ks", "Kansas", "DDDLLL DDDDLLL", NULL},
-    {"ky", "Kentucky", "DDDLLL LLLDDD", NULL},
-    {"la", "Louisiana", "LLLDDD DDDLLL", NULL},
-    {"ma", "Massachusetts", "DDDLLL DDLLDD DLLDDD DDDDLL", NULL},
+    {"ky", "Kentucky", "DDDLLL LLLDDD", "UNBRIDLEDSPIRIT"},
+    {"la", "Louisiana", "LLLDDD DDDLLL", "SPORTSMANSPARADISE"},
+    {"ma", "Massachusetts", "DDDLLL DDLLDD DLLDDD DDDDLL", "THESPIRITOFAMERICA"},
     {"md", "Maryland", "DLLDDDD LLLDDD", NULL},
-    {"me", "Maine", "DDDDLL DDDLL DDDLLL", NULL},
-    {"mi", "Michigan", "LLLDDDD DLLLDD LLLDDD", NULL},
-    {"mn", "Minnesota", "DDDLLL LLLDDD", NULL},
-    {"mo", "Missouri", "LLDLDL LLLDDD", NULL},
+    {"me", "Maine", "DDDDLL DDDLL DDDLLL", "VACATIONLAND"},
+    {"mi", "Michigan", "LLLDDDD DLLLDD LLLDDD", "GREATLAKESSTATE PUREMICHIGAN"},
+    {"mn", "Minnesota", "DDDLLL LLLDDD", "EXPLOREMINNESOTA"},
+    {"mo", "Missouri", "LLDLDL LLLDDD", "SHOWMESTATE"},
     {"ms", "Mississippi", "LLLDDD LLLDDDD", NULL},
-    {"mt", "Montana", "DDDDDDL DDDDDL", NULL},
-    {"nc", "North Carolina", "LLLDDDD LLLDDD", NULL},
-    {"nd", "North Dakota", "DDDLLL LLLDDD", NULL},
+    {"mt", "Montana", "DDDDDDL DDDDDL", "BIGSKYCOUNTRY"},
+    {"nc", "North Carolina", "LLLDDDD LLLDDD", "FIRSTINFLIGHT"},
+    {"nd", "North Dakota", "DDDLLL LLLDDD", "PEACEGARDENSTATE"},
     {"ne", "Nebraska", "DLDDDD DDLDDD LLLDDD", NULL},
-    {"nh", "New Hampshire", "DDDDDDD DDDDDD", NULL},
-    {"nj", "New Jersey", "LDDLLL LLLDDL", NULL},
-    {"nm", "New Mexico", "LLLDDD DDDLLL", NULL},
-    {"nv", "Nevada", "DDDLLL DDLDDD DDDLDD", NULL},
-    {"ny", "New York", "LLLDDDD LLLDDD", NULL},
-    {"oh", "Ohio", "LLLDDDD LLLDDD", NULL},
+    {"nh", "New Hampshire", "DDDDDDD DDDDDD", "LIVEFREEORDIE"},
+    {"nj", "New Jersey", "LDDLLL LLLDDL", "GARDENSTATE"},
+    {"nm", "New Mexico", "LLLDDD DDDLLL", "LANDOFENCHANTMENT"},
+    {"nv", "Nevada", "DDDLLL DDLDDD DDDLDD", "THESILVERSTATE"},
+    {"ny", "New York", "LLLDDDD LLLDDD", "EMPIRESTATE THEEMPIRESTATE"},
+    {"oh", "Ohio", "LLLDDDD LLLDDD", "BIRTHPLACEOFAVIATION"},
     {"ok", "Oklahoma", "LLLDDD DDDLLL", NULL},
     {"or", "Oregon", "DDDLLL LLLDDD", NULL},
     {"pa", "Pennsylvania", "LLLDDDD LLLDDD", NULL},
-    {"ri", "Rhode Island", "DDDDDD DDDDD LLDDD", NULL},
+    {"ri", "Rhode Island", "DDDDDD DDDDD LLDDD", "OCEANSTATE"},
     {"sc", "South Carolina", "LLLDDD DDDLLL", NULL},
-    {"sd", "South Dakota", "DLDDDD DDLDDD DLLDDD DDLLDD", NULL},
-    {"tn", "Tennessee", "DDDLLL LLLDDD LLLDDDD LDDDDL", NULL},
-    {"tx", "Texas", "LLLDDDD LLLDDD DDDLLL LLDLDDD", NULL},
-    {"ut", "Utah", "DDDLLL LDDDLL", NULL},
-    {"va", "Virginia", "LLLDDDD LLLDDD", NULL},
-    {"vt", "Vermont", "LLLDDD DDDLLL", NULL},
-    {"wa", "Washington", "LLLDDDD DDDLLL", NULL},
-    {"wi", "Wisconsin", "LLLDDDD DDDLLL LLLDDD", NULL},
-    {"wv", "West Virginia", "DLLDDD LLLDDD", NULL},
+    {"sd", "South Dakota", "DLDDDD DDLDDD DLLDDD DDLLDD", "GREATFACESGREATPLACES"},
+    {"tn", "Tennessee", "DDDLLL LLLDDD LLLDDDD LDDDDL", "VOLUNTEERSTATE"},
+    {"tx", "Texas", "LLLDDDD LLLDDD DDDLLL LLDLDDD", "THELONESTARSTATE"},
+    {"ut", "Utah", "DDDLLL LDDDLL", "LIFEELEVATED GREATESTSNOWONEARTH"},
+    {"va", "Virginia", "LLLDDDD LLLDDD", "VIRGINIAISFORLOVERS"},
+    {"vt", "Vermont", "LLLDDD DDDLLL", "GREENMOUNTAINSTATE"},
+    {"wa", "Washington", "LLLDDDD DDDLLL", "EVERGREENSTATE"},
+    {"wi", "Wisconsin", "LLLDDDD DDDLLL LLLDDD", "AMERICASDAIRYLAND"},
+    {"wv", "West Virginia", "DLLDDD LLLDDD", "WILDWONDERFUL"},
     {"wy", "Wyoming", "DDDDDD DDDDD DDDDDDD", NULL},
 };
 #define N_REGIONS ((int)(sizeof regions / sizeof regions[0]))
@@ -232,9 +234,16 @@ int recog__region_detect(const recog__net *rd, const recog_image *img, const rec
             char name[RECOG__CTC_TEXT_MAX + 1];
             name_letters(regions[i].name, name);
             score[i] = fmaxf(score[i], name_score(probs, T, C, rd->alphabet, name));
-            if (regions[i].printed)
-                score[i] =
-                    fmaxf(score[i], name_score(probs, T, C, rd->alphabet, regions[i].printed));
+            for (const char *q = regions[i].printed; q && *q;) {
+                size_t n = strcspn(q, " ");
+                if (n <= RECOG__CTC_TEXT_MAX) {
+                    memcpy(name, q, n);
+                    name[n] = 0;
+                    score[i] = fmaxf(score[i], name_score(probs, T, C, rd->alphabet, name));
+                }
+                q += n;
+                while (*q == ' ') q++;
+            }
         }
         free(probs);
     }
