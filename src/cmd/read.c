@@ -2,7 +2,8 @@
  * read.c: `platekeeper read [-j] [-n TOPN] [-c us|eu] [-p STATE] [--threads N] IMAGE|VIDEO...`:
  * recognise plates in images and video files, one file after another or N at once. With -j, one
  * OpenALPR-style JSON object per image (per sampled frame for video), as `alpr -j` prints, plus
- * "file" (and "frame", "frame_time_ms" for video).
+ * "file" (and "frame", "frame_time_ms" for video); with --group, one alpr_group object per
+ * vehicle a video shows.
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
 #include "recog/recog.h"
@@ -22,6 +24,11 @@ typedef struct read_ctx {
     recog_params params;
     int json;
     int crop; /* --crop: each image is a plate crop, detection skipped */
+    /* --group: a video's plates come out as one alpr_group per vehicle instead of per frame */
+    int group;
+    double group_gap_ms;
+    recog_grouper *grouper; /* the video being read's, while --group reads it */
+    int64_t epoch_ms;       /* when the video's reading began, for the groups' epoch times */
     const char *file;
     long every, max_pixels;
     FILE *out, *errf; /* where this file's results and error messages go */
@@ -36,7 +43,7 @@ static void usage_text(FILE *f) {
         "usage: platekeeper read [-j] [-n TOPN] [-c us|eu] [-p STATE] [--models DIR] [--every N]\n"
         "                        [--max-pixels N] [--threshold T] [--det-size N]\n"
         "                        [--min-confidence C] [--crop] [--threads N] [--no-region]\n"
-        "                        [--timings]\n"
+        "                        [--group [--group-gap MS]] [--timings]\n"
         "                        IMAGE|VIDEO...\n"
         "  -j             print OpenALPR-compatible JSON, one object per image or frame\n"
         "  -n TOPN        alternative readings per plate (1-%d, default 10)\n"
@@ -50,6 +57,11 @@ static void usage_text(FILE *f) {
         "  --models DIR   model directory (default $PLATEKEEPER_MODELS, ./models, or the\n"
         "                 models/ beside the binary's build directory)\n"
         "  --every N      for video, read every Nth frame (default 10)\n"
+        "  --group        for video, one result per vehicle instead of per frame: a plate\n"
+        "                 read in several frames comes out once, with the reading the frames\n"
+        "                 agree on (-j: OpenALPR's alpr_group object)\n"
+        "  --group-gap MS a plate unseen for this much video time starts a new group\n"
+        "                 (default 1500)\n"
         "  --max-pixels N refuse images larger than N pixels (default %d)\n"
         "  --threshold T  detector score needed, 0-1 (default: the model's)\n"
         "  --det-size N   long side in pixels the scene is scaled to for detection\n"
@@ -131,8 +143,53 @@ static int run_image(read_ctx *c, const recog_image *img, long frame, double fra
     return 0;
 }
 
+static void print_group(void *ctx, const recog_group *g) {
+    read_ctx *c = ctx;
+    if (c->json) {
+        json_t *o = recog_group_json(g, c->params.topn, c->epoch_ms);
+        json_object_set_new(o, "file", json_string(c->file));
+        json_dumpf(o, c->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', c->out);
+        json_decref(o);
+        return;
+    }
+    fprintf(c->out, "%s frames %ld-%ld (%.1f-%.1f s): %-10s %5.1f%%  %d frame%s", c->file,
+            g->frame_start, g->frame_end, g->time_start_ms / 1000, g->time_end_ms / 1000, g->plate,
+            g->confidence, g->n_frames, g->n_frames == 1 ? "" : "s");
+    if (g->region[0])
+        fprintf(c->out, "  state %c%c", toupper((unsigned char)g->region[0]),
+                toupper((unsigned char)g->region[1]));
+    for (int k = 1; k < g->n_cand && k < 5; k++)
+        fprintf(c->out, "%s%s %.1f", k == 1 ? "  also " : ", ", g->cand[k].plate,
+                g->cand[k].confidence);
+    fputc('\n', c->out);
+}
+
+/* --group: a frame's plates go to the video's grouper, which prints the groups it closes. */
+static int group_frame(read_ctx *c, const recog_image *img, long frame, double frame_ms) {
+    recog_result res;
+    pk_err err;
+    pk_err_clear(&err);
+    if (recog_run(c->eng, img, &c->params, &res, &err)) {
+        fprintf(c->errf, "platekeeper read: %s: frame %ld: %s\n", c->file, frame, err.msg);
+        c->failed = 1;
+    } else {
+        recog_grouper_add(c->grouper, &res, frame, frame_ms, print_group, c);
+    }
+    recog_result_fini(&res);
+    return 0;
+}
+
 static int on_frame(void *ctx, const recog_image *frame, long index, double time_ms) {
+    read_ctx *c = ctx;
+    if (c->grouper) return group_frame(c, frame, index, time_ms);
     return run_image(ctx, frame, index, time_ms);
+}
+
+static int64_t epoch_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Reads c->file (an image, or every c->every-th frame of a video) into c->out and c->errf. */
@@ -140,9 +197,19 @@ static void read_file(read_ctx *c) {
     pk_err err;
     pk_err_clear(&err);
     if (recog_is_video_name(c->file)) {
+        if (c->group) {
+            c->grouper = recog_grouper_new(c->params.topn, c->group_gap_ms);
+            c->epoch_ms = epoch_now_ms();
+        }
         if (recog_video_frames(c->file, (int)c->every, c->max_pixels, on_frame, c, &err)) {
             fprintf(c->errf, "platekeeper read: %s\n", err.msg);
             c->failed = 1;
+        }
+        /* The groups read before a decoding error are still reported. */
+        if (c->grouper) {
+            recog_grouper_finish(c->grouper, print_group, c);
+            recog_grouper_free(c->grouper);
+            c->grouper = NULL;
         }
         return;
     }
@@ -252,6 +319,8 @@ int cmd_read(int argc, char **argv) {
                                              {"timings", no_argument, NULL, 'T'},
                                              {"threads", required_argument, NULL, 'N'},
                                              {"no-region", no_argument, NULL, 'G'},
+                                             {"group", no_argument, NULL, 'g'},
+                                             {"group-gap", required_argument, NULL, 'a'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     read_ctx c;
@@ -260,6 +329,7 @@ int cmd_read(int argc, char **argv) {
     char models[PATH_MAX] = "";
     long every = 10, max_pixels = RECOG_MAX_PIXELS_DEF;
     int opt, timings = 0, nthreads = 1;
+    double group_gap = 1500;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "jn:c:p:h", longopts, NULL)) != -1) {
         char *end = NULL;
@@ -290,6 +360,16 @@ int cmd_read(int argc, char **argv) {
         case 'G':
             c.params.detect_region = 0;
             break;
+        case 'g':
+            c.group = 1;
+            break;
+        case 'a': {
+            double v = strtod(optarg, &end);
+            if (*end || !(v >= 0 && v <= 600000))
+                return cmd_usage("read", "--group-gap: must be milliseconds from 0 to 600000");
+            group_gap = v;
+            break;
+        }
         case 'R':
             for (int i = 0; recog_region_code(i); i++)
                 printf("%s  %s\n", recog_region_code(i), recog_region_name(recog_region_code(i)));
@@ -345,6 +425,8 @@ int cmd_read(int argc, char **argv) {
     if (optind >= argc) return cmd_usage("read", "no IMAGE or VIDEO given");
     if (c.params.region[0] && c.params.country != RECOG_US)
         return cmd_usage("read", "-p: state formats are for US plates (-c us) only");
+    if (c.group && c.crop) return cmd_usage("read", "--group: is for video, not with --crop");
+    c.group_gap_ms = group_gap;
     if (!models[0]) recog_models_default(models, sizeof models);
     recog *eng;
     pk_err err;

@@ -7,7 +7,7 @@
 
 #include "recog/recog_int.h"
 
-static json_t *plate_json(const recog_plate *p, int index, int topn) {
+json_t *recog__plate_json(const recog_plate *p, int index, int topn) {
     json_t *o = json_object();
     json_object_set_new(o, "plate", json_string(p->plate));
     json_object_set_new(o, "confidence", json_real(p->confidence));
@@ -49,7 +49,7 @@ json_t *recog_result_json(const recog_image *img, const recog_result *res, int t
     json_object_set_new(o, "regions_of_interest", json_array());
     json_t *rs = json_array();
     for (int i = 0; i < res->n; i++)
-        json_array_append_new(rs, plate_json(&res->plates[i], i, topn));
+        json_array_append_new(rs, recog__plate_json(&res->plates[i], i, topn));
     json_object_set_new(o, "results", rs);
     return o;
 }

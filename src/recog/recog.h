@@ -175,6 +175,47 @@ int recog_is_video_name(const char *path);
  * reference (json_decref). */
 json_t *recog_result_json(const recog_image *img, const recog_result *res, int topn);
 
+/* Plate groups (group.c): one vehicle's plate seen in several frames of a video, as OpenALPR's
+ * alpr_group. Frames are given in order; a plate joins the open group it shares readings with
+ * (best readings within one edit, or a reading among both's first three); a group is done once no
+ * frame has read it for gap_ms of video time, and at the end. The group's plate is the reading
+ * whose confidences summed over its frames are largest. */
+typedef struct recog_group {
+    char plate[RECOG_PLATE_MAX];   /* the reading the frames agree on most */
+    float confidence;              /* its confidences summed over the frames, over n_frames */
+    char region[RECOG_REGION_MAX]; /* the state told most ("" none), and its summed confidence */
+    float region_confidence;       /* over n_frames */
+    long frame_start, frame_end;   /* first and last frame that read it */
+    double time_start_ms, time_end_ms;
+    int n_frames; /* frames that read it */
+    int n_cand;
+    recog_candidate cand[RECOG_MAX_TOPN]; /* by summed confidence, best first */
+    recog_plate best;                     /* the plate in the frame that read it surest */
+    long best_frame;
+    double best_time_ms;
+} recog_group;
+
+/* Called once per finished group; g is valid during the call only. */
+typedef void (*recog_group_fn)(void *ctx, const recog_group *g);
+typedef struct recog_grouper recog_grouper;
+
+/* A grouper keeping topn readings per group and closing groups after gap_ms unseen. Owned by the
+ * caller: recog_grouper_free. Not for several threads at once (one per video). */
+recog_grouper *recog_grouper_new(int topn, double gap_ms);
+/* Adds one frame's result (frame number, time in the video); fn gets each group this closes. */
+void recog_grouper_add(recog_grouper *g, const recog_result *res, long frame, double time_ms,
+                       recog_group_fn fn, void *ctx);
+/* Closes every open group (the video ended), oldest first. */
+void recog_grouper_finish(recog_grouper *g, recog_group_fn fn, void *ctx);
+void recog_grouper_free(recog_grouper *g);
+
+/* g as OpenALPR's alpr_group object: data_type "alpr_group", epoch_start/epoch_end (epoch_ms +
+ * the frame times), frame_start, frame_end, frame_time_start_ms, frame_time_end_ms,
+ * frames_read, best_plate_number, best_confidence, best_region, best_region_confidence,
+ * matches_template, candidates[], best_plate (the best frame's plate, with frame and
+ * frame_time_ms). New reference (json_decref). */
+json_t *recog_group_json(const recog_group *g, int topn, int64_t epoch_ms);
+
 /* The model directory to use when none is given: $PLATEKEEPER_MODELS, else ./models when it
  * exists, else the models/ beside the running binary's directory (build/../models). OUT: buf. */
 void recog_models_default(char *buf, size_t n);

@@ -159,6 +159,9 @@ void recog__harmonize_o_zero(char *s);
  * (keeping the higher confidence) and re-sorting. */
 void recog__plate_harmonize(recog_plate *pl);
 
+/* json.c: one plate as an element of alpr_results' results[] (plate_index index). New reference. */
+json_t *recog__plate_json(const recog_plate *p, int index, int topn);
+
 /* region.c. The index of a region code in its table (any case), -1 when unknown. */
 int recog__region_index(const char *code);
 /* Whether plate fits one of the region's formats (0 for a bad index). */

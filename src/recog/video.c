@@ -44,6 +44,28 @@ static void vctx_close(vctx *v) {
     recog_image_fini(&v->img);
 }
 
+/* The "J" formats (full-range YUV, as Motion-JPEG decodes) are deprecated in swscale, which
+ * warns on stderr for every frame: they are converted as the plain format with a full-range
+ * source instead. Returns the format to give swscale; *full: whether the source is full range. */
+static enum AVPixelFormat plain_format(enum AVPixelFormat f, int *full) {
+    *full = 1;
+    switch (f) {
+    case AV_PIX_FMT_YUVJ420P:
+        return AV_PIX_FMT_YUV420P;
+    case AV_PIX_FMT_YUVJ422P:
+        return AV_PIX_FMT_YUV422P;
+    case AV_PIX_FMT_YUVJ444P:
+        return AV_PIX_FMT_YUV444P;
+    case AV_PIX_FMT_YUVJ440P:
+        return AV_PIX_FMT_YUV440P;
+    case AV_PIX_FMT_YUVJ411P:
+        return AV_PIX_FMT_YUV411P;
+    default:
+        *full = 0;
+        return f;
+    }
+}
+
 /* Converts the decoded frame to grey and hands it to fn. */
 static int deliver(vctx *v, AVStream *st, long index, long max_pixels, recog_frame_fn fn, void *ctx,
                    const char *path, pk_err *err) {
@@ -57,9 +79,15 @@ static int deliver(vctx *v, AVStream *st, long index, long max_pixels, recog_fra
         v->img.height = f->height;
         v->img.px = pk_xmalloc((size_t)f->width * f->height);
     }
-    v->sws = sws_getCachedContext(v->sws, f->width, f->height, f->format, f->width, f->height,
+    int full;
+    enum AVPixelFormat fmt = plain_format((enum AVPixelFormat)f->format, &full);
+    v->sws = sws_getCachedContext(v->sws, f->width, f->height, fmt, f->width, f->height,
                                   AV_PIX_FMT_GRAY8, SWS_BILINEAR, NULL, NULL, NULL);
     if (!v->sws) return pk_err_set(err, PK_EUNSUPPORTED, "%s: unsupported pixel format", path);
+    if (full) {
+        const int *cs = sws_getCoefficients(SWS_CS_DEFAULT);
+        sws_setColorspaceDetails(v->sws, cs, 1, cs, 1, 0, 1 << 16, 1 << 16);
+    }
     uint8_t *dst[4] = {v->img.px, NULL, NULL, NULL};
     int dst_stride[4] = {f->width, 0, 0, 0};
     sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, dst_stride);
