@@ -22,7 +22,7 @@ bench-recog: $(BIN)
 	OPENBLAS_NUM_THREADS=1 $(PYTHON_TRAIN) tools/eval/score.py --bin $(BIN) --data $(PK_DATA)
 BENCH_TARGETS += bench-recog
 
-FUZZ_RECOG := $(BUILD)/fuzz/fuzz_image $(BUILD)/fuzz/fuzz_model
+FUZZ_RECOG := $(BUILD)/fuzz/fuzz_image $(BUILD)/fuzz/fuzz_model $(BUILD)/fuzz/fuzz_video
 fuzz-recog: $(FUZZ_RECOG)
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)

@@ -1,7 +1,26 @@
 // "Read a photo" page (operators, investigators, administrators): uploads one image to
-// POST /api/v1/recognize and lists the plates read, with their alternatives; investigators can
-// take a plate straight to the search form. Uses app.js's helpers; results go in as text only.
+// POST /api/v1/recognize, or a video clip to POST /api/v1/recognize/video, and lists the plates
+// read (one row per vehicle for a video), with their alternatives; investigators can take a
+// plate straight to the search form. Uses app.js's helpers; results go in as text only.
 "use strict";
+
+const VIDEO_EXT = /\.(mp4|mov|avi|mkv|webm|m4v|ts|mpg|mpeg)$/i;
+
+function isVideo(file) {
+  return (file.type || "").startsWith("video/") || VIDEO_EXT.test(file.name);
+}
+
+// A video's groups as rows of the same shape: the best frame's plate, with the group's reading,
+// confidence, state and alternatives, and where in the clip it was seen.
+function groupRows(groups) {
+  return groups.map((g) => Object.assign({}, g.best_plate, {
+    plate: g.best_plate_number, confidence: g.best_confidence, region: g.best_region,
+    region_confidence: g.best_region_confidence, matches_template: g.matches_template,
+    candidates: g.candidates,
+    when: (g.frame_time_start_ms / 1000).toFixed(1) + "-" + (g.frame_time_end_ms / 1000).toFixed(1) + " s, " +
+      g.frames_read + (g.frames_read === 1 ? " frame" : " frames"),
+  }));
+}
 
 // region: the state code the photo was read with ("" for none).
 function recognizeRows(results, canSearch, region) {
@@ -12,7 +31,7 @@ function recognizeRows(results, canSearch, region) {
     // The corners lean with the plate: show the upright rectangle around them.
     const xs = c.map((p) => p.x), ys = c.map((p) => p.y);
     const x0 = Math.min(...xs), y0 = Math.min(...ys);
-    const where = x0 + ", " + y0 + ", " + (Math.max(...xs) - x0) + " x " + (Math.max(...ys) - y0);
+    const where = r.when || x0 + ", " + y0 + ", " + (Math.max(...xs) - x0) + " x " + (Math.max(...ys) - y0);
     const search = canSearch ? el("button", { on: { click: () => searchPlate(r.plate) } }, "Search") : "";
     // The state told from the plate's printed name, when it reads; the formats that ranked the
     // readings are the chosen state's, else that one's.
@@ -42,16 +61,23 @@ $("#recognize-form").addEventListener("submit", async (ev) => {
   formError(f, "");
   $("#recognize-summary").textContent = "";
   $("#recognize-results").hidden = true;
-  if (!file) return formError(f, "Choose a photo first.");
+  if (!file) return formError(f, "Choose a photo or video first.");
   const region = f.country.value === "us" ? f.region.value : "";
-  const r = await api("POST", "/api/v1/recognize?country=" + encodeURIComponent(f.country.value) + "&topn=5" +
+  const video = isVideo(file);
+  if (video) $("#recognize-summary").textContent = file.name + ": reading the video...";
+  const r = await api("POST", "/api/v1/recognize" + (video ? "/video" : "") + "?country=" + encodeURIComponent(f.country.value) + "&topn=5" +
     (region ? "&region=" + encodeURIComponent(region) : ""),
     await file.arrayBuffer(), file.type || "application/octet-stream");
-  if (r.status !== 200) return formError(f, errText(r));
-  const n = r.data.results.length;
+  if (r.status !== 200) {
+    $("#recognize-summary").textContent = "";
+    return formError(f, errText(r));
+  }
+  const rows = video ? groupRows(r.data.groups) : r.data.results;
+  const n = rows.length, noun = video ? ["vehicle", "vehicles"] : ["plate", "plates"];
   $("#recognize-summary").textContent = file.name + ": " + r.data.img_width + " x " + r.data.img_height + ", " +
-    (n === 0 ? "no plate found" : n + (n === 1 ? " plate" : " plates")) + " (" + Math.round(r.data.processing_time_ms) + " ms)";
-  recognizeRows(r.data.results, ["investigator", "admin"].includes(state.user.role), region);
+    (video ? r.data.frames_read + " frames read" + (r.data.truncated ? " (stopped at the limit)" : "") + ", " : "") +
+    (n === 0 ? "no plate found" : n + " " + noun[n === 1 ? 0 : 1]) + " (" + Math.round(r.data.processing_time_ms) + " ms)";
+  recognizeRows(rows, ["investigator", "admin"].includes(state.user.role), region);
 });
 
 // The state list comes from the server (GET /api/v1/recognize/regions), once per page load. The

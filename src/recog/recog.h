@@ -162,6 +162,13 @@ int recog_read_crop(const recog *r, const recog_image *img, const recog_params *
 typedef int (*recog_frame_fn)(void *ctx, const recog_image *frame, long index, double time_ms);
 int recog_video_frames(const char *path, int every, long max_pixels, recog_frame_fn fn, void *ctx,
                        pk_err *err);
+/* Turns FFmpeg's own log messages off, process-wide (configuration: call once at start): for a
+ * server, whose answers already carry the reason a video could not be read. */
+void recog_video_quiet(void);
+/* The same for a video held in memory (an upload; len bytes at data, not copied, read while the
+ * call lasts); name is for messages. An empty buffer is PK_EINVAL. */
+int recog_video_frames_mem(const void *data, size_t len, const char *name, int every,
+                           long max_pixels, recog_frame_fn fn, void *ctx, pk_err *err);
 
 /* Monotonic clock in milliseconds, for timing recognition. */
 double recog_now_ms(void);

@@ -27,6 +27,7 @@ static int av_fail(pk_err *err, int code, const char *path, const char *what, in
 }
 
 typedef struct vctx {
+    AVIOContext *io; /* reading from memory (recog_video_frames_mem), else NULL */
     AVFormatContext *fmt;
     AVCodecContext *dec;
     struct SwsContext *sws;
@@ -41,6 +42,10 @@ static void vctx_close(vctx *v) {
     av_packet_free(&v->pkt);
     avcodec_free_context(&v->dec);
     avformat_close_input(&v->fmt);
+    if (v->io) {
+        av_freep(&v->io->buffer);
+        avio_context_free(&v->io);
+    }
     recog_image_fini(&v->img);
 }
 
@@ -96,17 +101,14 @@ static int deliver(vctx *v, AVStream *st, long index, long max_pixels, recog_fra
     return fn(ctx, &v->img, index, ms);
 }
 
-int recog_video_frames(const char *path, int every, long max_pixels, recog_frame_fn fn, void *ctx,
-                       pk_err *err) {
+/* Decodes the video v->fmt holds open (path names it in messages), every Nth frame to fn; closes
+ * v. */
+static int decode(vctx *vp, const char *path, int every, long max_pixels, recog_frame_fn fn,
+                  void *ctx, pk_err *err) {
+    vctx v = *vp;
     if (every < 1) every = 1;
     if (max_pixels <= 0) max_pixels = RECOG_MAX_PIXELS_DEF;
-    vctx v;
-    memset(&v, 0, sizeof v);
-    int rc = avformat_open_input(&v.fmt, path, NULL, NULL);
-    if (rc < 0)
-        return av_fail(err, rc == AVERROR(ENOENT) ? PK_EIO : PK_EUNSUPPORTED, path,
-                       "cannot open as video", rc);
-    rc = avformat_find_stream_info(v.fmt, NULL);
+    int rc = avformat_find_stream_info(v.fmt, NULL);
     if (rc < 0) {
         vctx_close(&v);
         return av_fail(err, PK_EUNSUPPORTED, path, "unreadable video", rc);
@@ -161,4 +163,71 @@ int recog_video_frames(const char *path, int every, long max_pixels, recog_frame
     }
     vctx_close(&v);
     return ret;
+}
+
+void recog_video_quiet(void) {
+    av_log_set_level(AV_LOG_QUIET);
+}
+
+int recog_video_frames(const char *path, int every, long max_pixels, recog_frame_fn fn, void *ctx,
+                       pk_err *err) {
+    vctx v;
+    memset(&v, 0, sizeof v);
+    int rc = avformat_open_input(&v.fmt, path, NULL, NULL);
+    if (rc < 0)
+        return av_fail(err, rc == AVERROR(ENOENT) ? PK_EIO : PK_EUNSUPPORTED, path,
+                       "cannot open as video", rc);
+    return decode(&v, path, every, max_pixels, fn, ctx, err);
+}
+
+/* An upload held in memory, read by FFmpeg through these callbacks: nothing of it is written to
+ * disk (it may be evidence). */
+typedef struct membuf {
+    const uint8_t *p;
+    size_t len, pos;
+} membuf;
+
+static int mem_read(void *opaque, uint8_t *buf, int n) {
+    membuf *m = opaque;
+    size_t left = m->len - m->pos;
+    if (left == 0) return AVERROR_EOF;
+    if ((size_t)n > left) n = (int)left;
+    memcpy(buf, m->p + m->pos, (size_t)n);
+    m->pos += (size_t)n;
+    return n;
+}
+
+static int64_t mem_seek(void *opaque, int64_t off, int whence) {
+    membuf *m = opaque;
+    if (whence & AVSEEK_SIZE) return (int64_t)m->len;
+    whence &= ~AVSEEK_FORCE;
+    int64_t base = whence == SEEK_SET   ? 0
+                   : whence == SEEK_CUR ? (int64_t)m->pos
+                   : whence == SEEK_END ? (int64_t)m->len
+                                        : -1;
+    if (base < 0 || off > (int64_t)m->len || base + off < 0 || base + off > (int64_t)m->len)
+        return AVERROR(EINVAL);
+    m->pos = (size_t)(base + off);
+    return (int64_t)m->pos;
+}
+
+int recog_video_frames_mem(const void *data, size_t len, const char *name, int every,
+                           long max_pixels, recog_frame_fn fn, void *ctx, pk_err *err) {
+    if (!data || len == 0) return pk_err_set(err, PK_EINVAL, "%s: empty", name);
+    membuf m = {data, len, 0};
+    vctx v;
+    memset(&v, 0, sizeof v);
+    enum { IO_BUF = 1 << 16 };
+    uint8_t *buf = av_malloc(IO_BUF);
+    v.io = buf ? avio_alloc_context(buf, IO_BUF, 0, &m, mem_read, NULL, mem_seek) : NULL;
+    v.fmt = avformat_alloc_context();
+    if (!buf || !v.io || !v.fmt) PK_ASSERT(!"out of memory");
+    v.fmt->pb = v.io;
+    /* On failure avformat_open_input frees fmt (not the custom I/O context). */
+    int rc = avformat_open_input(&v.fmt, NULL, NULL, NULL);
+    if (rc < 0) {
+        vctx_close(&v);
+        return av_fail(err, PK_EUNSUPPORTED, name, "cannot open as video", rc);
+    }
+    return decode(&v, name, every, max_pixels, fn, ctx, err);
 }

@@ -450,6 +450,9 @@ static void open_recog(server *s, const char *dir) {
     }
     pk_err err;
     pk_err_clear(&err);
+    /* Uploaded videos that FFmpeg cannot read get an answer naming the reason; its own log lines
+     * on the server's stderr would only repeat it for every bad upload. */
+    recog_video_quiet();
     if (recog_open(dir, &s->rec, &err)) {
         snprintf(s->rec_why, sizeof s->rec_why, "%s", err.msg);
         fprintf(stderr, "platekeeper serve: plate recognition disabled: %s\n", err.msg);

@@ -1,7 +1,35 @@
 // Browser tests of the photo-reading, hotlist, hold/export, sharing-request and retention pages. Called by
 // ui.test.mjs with its server, browser and TAP printer (one server, one browser, one TAP stream).
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+
+// A Motion-JPEG AVI of JPEG files' bytes, one file per frame (as tests/integration/avi.py): a
+// video fixture without an encoder.
+function mjpegAvi(frames, width, height, fps = 10) {
+  const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
+  const chunk = (cc, data) => Buffer.concat([Buffer.from(cc), u32(data.length), data, Buffer.alloc(data.length % 2)]);
+  const list = (kind, data) => Buffer.concat([Buffer.from("LIST"), u32(data.length + 4), Buffer.from(kind), data]);
+  const n = frames.length;
+  const avih = Buffer.concat([1000000 / fps, 0, 0, 0x10, n, 0, 1, 0, width, height, 0, 0, 0, 0].map(u32));
+  const strh = Buffer.alloc(56);
+  strh.write("vids", 0); strh.write("MJPG", 4);
+  strh.writeUInt32LE(1, 20); strh.writeUInt32LE(fps, 24); strh.writeUInt32LE(n, 32);
+  strh.writeUInt32LE(0xFFFFFFFF, 40); strh.writeInt16LE(width, 52); strh.writeInt16LE(height, 54);
+  const strf = Buffer.alloc(40);
+  strf.writeUInt32LE(40, 0); strf.writeInt32LE(width, 4); strf.writeInt32LE(height, 8);
+  strf.writeUInt16LE(1, 12); strf.writeUInt16LE(24, 14); strf.write("MJPG", 16); strf.writeUInt32LE(width * height * 3, 20);
+  const hdrl = list("hdrl", Buffer.concat([chunk("avih", avih), list("strl", Buffer.concat([chunk("strh", strh), chunk("strf", strf)]))]));
+  let off = 4;
+  const movi = [], index = [];
+  for (const f of frames) {
+    const c = chunk("00dc", f);
+    index.push(Buffer.from("00dc"), u32(0x10), u32(off), u32(f.length));
+    off += c.length;
+    movi.push(c);
+  }
+  const body = Buffer.concat([Buffer.from("AVI "), hdrl, list("movi", Buffer.concat(movi)), chunk("idx1", Buffer.concat(index))]);
+  return Buffer.concat([Buffer.from("RIFF"), u32(body.length), body]);
+}
 
 export async function pagesTests({ browser, url, api, ok, admin, adminId, USER_PW, ADMIN_PW }) {
   const today = new Date().toISOString().slice(0, 10);
@@ -64,6 +92,17 @@ export async function pagesTests({ browser, url, api, ok, admin, adminId, USER_P
     const txRow = await page.textContent("#recognize-results tr[data-plate=\"CWW2245\"]");
     ok(/TX \(\d+%\)/.test(await page.textContent("#recognize-results tr[data-plate=\"CWW2245\"] td.state")) &&
       txRow.includes("fits TX format"), "the state told from the plate is shown, with its formats", txRow);
+    // A video clip: one row per car, with when it was seen (the page reads every 10th frame).
+    const tx2 = join(process.env.PK_ROOT || ".", "..", "shared", "data", "openalpr-benchmarks", "endtoend", "us", "wts-lg-000155.jpg");
+    const clip = mjpegAvi([...Array(10).fill(readFileSync(tx)), ...Array(10).fill(readFileSync(tx2))], 1280, 720);
+    await page.setInputFiles("#recognize-form [name=photo]", { name: "dashcam.avi", mimeType: "video/x-msvideo", buffer: clip });
+    await page.click("#recognize-form button");
+    await page.waitForSelector("#recognize-results tr[data-plate=\"CYZ5139\"]");
+    const vidRows = await page.$$eval("#recognize-results tbody tr", (trs) => trs.map((tr) => tr.textContent));
+    const summary = await page.textContent("#recognize-summary");
+    ok(vidRows.length === 2 && vidRows[0].includes("CWW2245") && vidRows[1].includes("CYZ5139") &&
+      vidRows[1].includes("1.0-1.0 s, 1 frame") && summary.includes("2 frames read, 2 vehicles"),
+    "a video: one row per vehicle, with when", [vidRows, summary]);
   } else {
     ok(true, "# SKIP no labelled scene beside the checkout for the photo test");
   }
@@ -142,7 +181,6 @@ export async function pagesTests({ browser, url, api, ok, admin, adminId, USER_P
   const sha = await page.textContent("#export-result .manifest-sha");
   ok(/^[0-9a-f]{64}$/.test(sha) && (await page.textContent("#export-result")).includes("2 reads"), "an evidence export shows its manifest summary", sha);
   const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#export-result a.download")]);
-  const { readFileSync } = await import("node:fs");
   const tar = readFileSync(await dl.path());
   ok(tar.length > 1024 && tar.subarray(257, 262).toString() === "ustar" && tar.includes("MANIFEST.json"),
     "the package downloads as a tar with its manifest", tar.length);

@@ -1,7 +1,10 @@
 """POST /api/v1/recognize against a real `platekeeper serve` (issue 6, docs/api.md): the body
 is an image, the answer OpenALPR's result object, the same as `platekeeper read -j` gives for
-that file; bad images, parameters and callers get clear errors; nothing is stored or logged.
+that file; POST /api/v1/recognize/video takes a video clip and answers one OpenALPR alpr_group
+per vehicle, as `read --group` does; bad uploads, parameters and callers get clear errors;
+nothing is stored or logged.
 """
+import atexit
 import json
 import os
 import struct
@@ -9,6 +12,7 @@ import subprocess
 import tempfile
 import zlib
 
+from avi import mjpeg_avi
 from pkdata import last_id, new_rows
 from pkserver import PK_BIN, Server, Tap
 
@@ -16,6 +20,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 DATA = os.environ.get("PK_DATA") or os.path.join(ROOT, "..", "shared", "data")
 SCENE = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "car3.jpg")
 TX_SCENE = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "wts-lg-000144.jpg")
+TX_SCENE_2 = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "wts-lg-000155.jpg")
 
 
 def png(w, h):
@@ -28,6 +33,15 @@ def png(w, h):
 
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def write_tmp(data, suffix):
+    """data in a new temporary file (removed at exit); returns its path."""
+    fd, path = tempfile.mkstemp(suffix=suffix)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    atexit.register(os.unlink, path)
+    return path
 
 
 def main(t):
@@ -77,6 +91,49 @@ def main(t):
                                                        for r in body["results"]),
                  "detect_region=0: no state", (st, body))
 
+        if os.path.exists(TX_SCENE_2):
+            a, b = open(TX_SCENE, "rb").read(), open(TX_SCENE_2, "rb").read()
+            clip = mjpeg_avi([a] * 4 + [b] * 4, 1280, 720)
+            st, body, _ = inv.call("POST", "/api/v1/recognize/video?every=1&topn=3", raw=clip,
+                                   ctype="video/x-msvideo")
+            groups = body.get("groups", []) if st == 200 else []
+            t.ok(st == 200 and body["data_type"] == "alpr_video" and body["frames_read"] == 8
+                 and (body["img_width"], body["img_height"]) == (1280, 720)
+                 and not body["truncated"]
+                 and [g["best_plate_number"] for g in groups] == ["CWW2245", "CYZ5139"],
+                 "a video clip: one alpr_group per car, in order", (st, body))
+            t.ok(all(g["data_type"] == "alpr_group" and g["frames_read"] == 4
+                     and g["best_region"] == "tx" and len(g["candidates"]) <= 3 for g in groups)
+                 and [g["frame_start"] for g in groups] == [0, 4],
+                 "each group: its frames, its state, at most topn candidates", groups)
+            p = subprocess.run([PK_BIN, "read", "-j", "--group", "--every", "1", "-n", "3",
+                                write_tmp(clip, ".avi")], capture_output=True, text=True,
+                               env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+            cli = [json.loads(line) for line in p.stdout.splitlines()]
+            key = lambda g: (g["best_plate_number"], g["frame_start"], g["frame_end"],  # noqa: E731
+                             [c["plate"] for c in g["candidates"]])
+            t.eq([key(g) for g in groups], [key(g) for g in cli],
+                 "the API groups as `read --group` does")
+            st, body, _ = op.call("POST", "/api/v1/recognize/video?every=2&gap_ms=0", raw=clip,
+                                  ctype="video/x-msvideo")
+            t.ok(st == 200 and body["frames_read"] == 4 and len(body["groups"]) >= 2,
+                 "an operator may; every=2 reads every second frame", (st, body))
+            # A, B, then A again: within the gap A's return joins its group, past it a new one.
+            back = mjpeg_avi([a] * 3 + [b] * 3 + [a] * 3, 1280, 720)
+            st, body, _ = inv.call("POST", "/api/v1/recognize/video?every=1", raw=back,
+                                   ctype="video/x-msvideo")
+            t.eq([(g["best_plate_number"], g["frames_read"]) for g in body.get("groups", [])],
+                 [("CWW2245", 6), ("CYZ5139", 3)], "default gap: A's return joins its group")
+            st, body, _ = inv.call("POST", "/api/v1/recognize/video?every=1&gap_ms=250", raw=back,
+                                   ctype="video/x-msvideo")
+            t.eq([g["best_plate_number"] for g in body.get("groups", [])],
+                 ["CWW2245", "CYZ5139", "CWW2245"], "gap_ms=250: A's return is a new pass")
+
+        # A still image is a video of one frame (FFmpeg reads PNG and JPEG too).
+        st, body, _ = inv.call("POST", "/api/v1/recognize/video", raw=img, ctype="image/png")
+        t.ok(st == 200 and body["frames_read"] == 1 and body["groups"] == [],
+             "a still image: one frame, no plate", (st, body))
+
         st, body, _ = op.call("GET", "/api/v1/recognize/regions")
         codes = [g["code"] for g in body.get("regions", [])] if st == 200 else []
         t.ok(len(codes) == 51 and {"code": "ca", "name": "California"} in body["regions"],
@@ -93,6 +150,15 @@ def main(t):
             ("unknown parameter", "/api/v1/recognize?plate=X", img, 400, "plate"),
             ("unknown region", "/api/v1/recognize?region=zz", img, 400, "region"),
             ("detect_region 2", "/api/v1/recognize?detect_region=2", img, 400, "detect_region"),
+            ("video: empty body", "/api/v1/recognize/video", b"", 400, "body"),
+            ("video: not a video", "/api/v1/recognize/video", b"hello, this is text" * 50, 400,
+             "video"),
+            ("video: an AVI header and nothing else", "/api/v1/recognize/video",
+             b"RIFF\x10\0\0\0AVI LIST\x04\0\0\0hdrl", 400, "video"),
+            ("video: every 0", "/api/v1/recognize/video?every=0", img, 400, "every"),
+            ("video: gap_ms -1", "/api/v1/recognize/video?gap_ms=-1", img, 400, "gap_ms"),
+            ("video: unknown parameter", "/api/v1/recognize/video?speed=2", img, 400, "speed"),
+            ("video: unknown region", "/api/v1/recognize/video?region=zz", img, 400, "region"),
             ("region with EU plates", "/api/v1/recognize?country=eu&region=ca", img, 400,
              "region"),
         ]
@@ -102,11 +168,13 @@ def main(t):
                  "%s: %d naming %s" % (name, status, word), (st, body))
         st, body, _ = aud.call("POST", "/api/v1/recognize", raw=img, ctype="image/png")
         t.eq(st, 403, "an auditor may not")
+        st, body, _ = aud.call("POST", "/api/v1/recognize/video", raw=img, ctype="video/mp4")
+        t.eq(st, 403, "an auditor may not read a video either")
         st, body, _ = srv.call("POST", "/api/v1/recognize", raw=img, ctype="image/png")
         t.eq(st, 401, "no login: 401")
         rows = new_rows(srv, before)
-        t.ok(len(rows) == 1 and rows[0][1] == "u_auditor" and rows[0][3] == "refused",
-             "only the auditor's refusal is logged", rows)
+        t.ok(len(rows) == 2 and all(r[1] == "u_auditor" and r[3] == "refused" for r in rows),
+             "only the auditor's refusals are logged", rows)
 
     # A server whose models are missing still starts; the route says why it cannot answer.
     empty = tempfile.mkdtemp()

@@ -106,6 +106,37 @@ static void test_video_frames(void **state) {
     assert_true(s.ms[1] > s.ms[0] && s.ms[2] > s.ms[1]);
     assert_int_equal(s.w, VW);
     assert_int_equal(s.h, VH);
+    /* The same file read from memory (an upload) gives the same frames. */
+    FILE *vf = fopen(path, "rb");
+    assert_non_null(vf);
+    fseek(vf, 0, SEEK_END);
+    long vlen = ftell(vf);
+    fseek(vf, 0, SEEK_SET);
+    unsigned char *vbuf = malloc((size_t)vlen);
+    assert_int_equal(fread(vbuf, 1, (size_t)vlen, vf), (size_t)vlen);
+    fclose(vf);
+    seen m;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(recog_video_frames_mem(vbuf, (size_t)vlen, "upload", 5, 0, on_frame, &m, &err),
+                     PK_OK);
+    assert_int_equal(m.n, s.n);
+    for (int i = 0; i < m.n; i++) {
+        assert_int_equal(m.index[i], s.index[i]);
+        assert_true(m.ms[i] == s.ms[i]);
+    }
+    /* Empty, cut short, or not a video: refused, naming the upload. */
+    assert_int_equal(recog_video_frames_mem(vbuf, 0, "upload", 1, 0, on_frame, &m, &err),
+                     PK_EINVAL);
+    assert_non_null(strstr(err.msg, "upload"));
+    memset(&m, 0, sizeof m);
+    int cut = recog_video_frames_mem(vbuf, 200, "upload", 1, 0, on_frame, &m, &err);
+    assert_true(cut == PK_EUNSUPPORTED || (cut == PK_OK && m.n == 0));
+    if (cut) assert_non_null(strstr(err.msg, "upload"));
+    memset(vbuf, 'x', 4096);
+    assert_int_equal(recog_video_frames_mem(vbuf, 4096, "upload", 1, 0, on_frame, &m, &err),
+                     PK_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "upload"));
+    free(vbuf);
     /* Frames over the pixel limit are refused. */
     memset(&s, 0, sizeof s);
     assert_int_equal(recog_video_frames(path, 1, 100, on_frame, &s, &err), PK_ELIMIT);
