@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,11 @@ typedef struct read_ctx {
     long every, max_pixels;
     FILE *out, *errf; /* where this file's results and error messages go */
     int failed;
+    /* A stream (URL) read on the main thread: SIGINT and SIGTERM are held while it is read and
+     * looked for between frames, so that Ctrl-C ends an endless camera stream with its open
+     * groups reported instead of lost. NULL otherwise. */
+    const sigset_t *stop_signals;
+    int stopped; /* a stop signal ended the stream */
 } read_ctx;
 
 #define READ_MAX_THREADS 64
@@ -62,6 +68,8 @@ static void usage_text(FILE *f) {
         "                 agree on (-j: OpenALPR's alpr_group object)\n"
         "  --group-gap MS a plate unseen for this much video time starts a new group\n"
         "                 (default 1500)\n"
+        "A VIDEO may be a stream URL (rtsp://camera/stream, http://..., udp://...): results\n"
+        "are printed as they come; Ctrl-C ends it, reporting the groups still open.\n"
         "  --max-pixels N refuse images larger than N pixels (default %d)\n"
         "  --threshold T  detector score needed, 0-1 (default: the model's)\n"
         "  --det-size N   long side in pixels the scene is scaled to for detection\n"
@@ -180,10 +188,26 @@ static int group_frame(read_ctx *c, const recog_image *img, long frame, double f
     return 0;
 }
 
+/* Whether SIGINT or SIGTERM is waiting in set (held by the mask); takes it if so. */
+static int stop_pending(const sigset_t *set) {
+    sigset_t pending;
+    if (sigpending(&pending) || (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM)))
+        return 0;
+    struct timespec zero = {0, 0};
+    sigtimedwait(set, NULL, &zero);
+    return 1;
+}
+
 static int on_frame(void *ctx, const recog_image *frame, long index, double time_ms) {
     read_ctx *c = ctx;
-    if (c->grouper) return group_frame(c, frame, index, time_ms);
-    return run_image(ctx, frame, index, time_ms);
+    if (c->stop_signals && stop_pending(c->stop_signals)) {
+        c->stopped = 1;
+        return 1;
+    }
+    int rc =
+        c->grouper ? group_frame(c, frame, index, time_ms) : run_image(ctx, frame, index, time_ms);
+    if (c->stop_signals) fflush(c->out); /* a stream's reader wants each result as it comes */
+    return rc;
 }
 
 static int64_t epoch_now_ms(void) {
@@ -201,7 +225,20 @@ static void read_file(read_ctx *c) {
             c->grouper = recog_grouper_new(c->params.topn, c->group_gap_ms);
             c->epoch_ms = epoch_now_ms();
         }
-        if (recog_video_frames(c->file, (int)c->every, c->max_pixels, on_frame, c, &err)) {
+        sigset_t stop, old;
+        int live = strstr(c->file, "://") != NULL && c->out == stdout;
+        if (live) {
+            sigemptyset(&stop);
+            sigaddset(&stop, SIGINT);
+            sigaddset(&stop, SIGTERM);
+            pthread_sigmask(SIG_BLOCK, &stop, &old);
+            c->stop_signals = &stop;
+            c->stopped = 0;
+        }
+        int rc = recog_video_frames(c->file, (int)c->every, c->max_pixels, on_frame, c, &err);
+        if (c->stopped)
+            fprintf(c->errf, "platekeeper read: %s: stopped by a signal\n", c->file);
+        else if (rc) {
             fprintf(c->errf, "platekeeper read: %s\n", err.msg);
             c->failed = 1;
         }
@@ -210,6 +247,11 @@ static void read_file(read_ctx *c) {
             recog_grouper_finish(c->grouper, print_group, c);
             recog_grouper_free(c->grouper);
             c->grouper = NULL;
+        }
+        if (live) {
+            fflush(c->out);
+            c->stop_signals = NULL;
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
         }
         return;
     }

@@ -173,7 +173,9 @@ int recog_video_frames_mem(const void *data, size_t len, const char *name, int e
 /* Monotonic clock in milliseconds, for timing recognition. */
 double recog_now_ms(void);
 
-/* Whether path names a video by its extension (.mp4 .mkv .avi .mov .ts .webm .m4v .mpg .mpeg). */
+/* Whether path names a video: by its extension (.mp4 .mkv .avi .mov .ts .webm .m4v .mpg .mpeg), or
+ * as a stream URL (scheme://..., e.g. rtsp://camera/stream), which recog_video_frames opens with
+ * FFmpeg's protocols and a 10-second I/O timeout. */
 int recog_is_video_name(const char *path);
 
 /* res as OpenALPR's `alpr -j` object (version, data_type "alpr_results", epoch_time, img_width,

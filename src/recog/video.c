@@ -10,7 +10,20 @@
 
 #include "recog/recog_int.h"
 
+/* A stream URL (rtsp://camera/..., http://..., udp://..., file:...): a live camera's or a
+ * recorder's stream, opened by FFmpeg's own protocols. */
+static int is_url(const char *path) {
+    const char *sep = strstr(path, "://");
+    if (!sep || sep == path) return 0;
+    for (const char *p = path; p < sep; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '+' || *p == '-' || *p == '.'))
+            return 0;
+    return 1;
+}
+
 int recog_is_video_name(const char *path) {
+    if (is_url(path)) return 1;
     static const char *ext[] = {".mp4",  ".mkv", ".avi", ".mov", ".ts",
                                 ".webm", ".m4v", ".mpg", ".mpeg"};
     const char *dot = strrchr(path, '.');
@@ -173,11 +186,26 @@ int recog_video_frames(const char *path, int every, long max_pixels, recog_frame
                        pk_err *err) {
     vctx v;
     memset(&v, 0, sizeof v);
-    int rc = avformat_open_input(&v.fmt, path, NULL, NULL);
-    if (rc < 0)
+    /* A stream that stops sending (a camera gone off the network) ends the reading after 10 s
+     * instead of hanging: socket I/O timeouts, in microseconds, for the protocols that take them
+     * (rtsp and http "timeout", the rest "rw_timeout"). */
+    AVDictionary *opt = NULL;
+    int url = is_url(path);
+    if (url) {
+        avformat_network_init();
+        av_dict_set(&opt, "timeout", "10000000", 0);
+        av_dict_set(&opt, "rw_timeout", "10000000", 0);
+    }
+    int rc = avformat_open_input(&v.fmt, path, NULL, url ? &opt : NULL);
+    av_dict_free(&opt);
+    if (rc < 0) {
+        if (url) avformat_network_deinit();
         return av_fail(err, rc == AVERROR(ENOENT) ? PK_EIO : PK_EUNSUPPORTED, path,
                        "cannot open as video", rc);
-    return decode(&v, path, every, max_pixels, fn, ctx, err);
+    }
+    rc = decode(&v, path, every, max_pixels, fn, ctx, err);
+    if (url) avformat_network_deinit();
+    return rc;
 }
 
 /* An upload held in memory, read by FFmpeg through these callbacks: nothing of it is written to
