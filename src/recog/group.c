@@ -251,12 +251,7 @@ json_t *recog_group_json(const recog_group *g, int topn, int64_t epoch_ms) {
                         json_integer((int)(g->region_confidence + 0.5f)));
     json_object_set_new(o, "matches_template",
                         json_integer(g->n_cand > 0 && g->cand[0].matches_template));
-    json_t *ca = json_array();
-    for (int k = 0; k < g->n_cand; k++)
-        json_array_append_new(ca, json_pack("{s:s,s:f,s:i}", "plate", g->cand[k].plate,
-                                            "confidence", (double)g->cand[k].confidence,
-                                            "matches_template", g->cand[k].matches_template));
-    json_object_set_new(o, "candidates", ca);
+    json_object_set_new(o, "candidates", recog__candidates_json(g->cand, g->n_cand));
     json_t *best = recog__plate_json(&g->best, 0, topn);
     json_object_set_new(best, "frame", json_integer(g->best_frame));
     json_object_set_new(best, "frame_time_ms", json_real(g->best_time_ms));

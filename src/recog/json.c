@@ -26,13 +26,17 @@ json_t *recog__plate_json(const recog_plate *p, int index, int topn) {
         json_array_append_new(co, json_pack("{s:i,s:i}", "x", (int)(p->corners[k].x + 0.5f), "y",
                                             (int)(p->corners[k].y + 0.5f)));
     json_object_set_new(o, "coordinates", co);
-    json_t *ca = json_array();
-    for (int k = 0; k < p->n_cand; k++)
-        json_array_append_new(ca, json_pack("{s:s,s:f,s:i}", "plate", p->cand[k].plate,
-                                            "confidence", (double)p->cand[k].confidence,
-                                            "matches_template", p->cand[k].matches_template));
-    json_object_set_new(o, "candidates", ca);
+    json_object_set_new(o, "candidates", recog__candidates_json(p->cand, p->n_cand));
     return o;
+}
+
+json_t *recog__candidates_json(const recog_candidate *cand, int n) {
+    json_t *ca = json_array();
+    for (int k = 0; k < n; k++)
+        json_array_append_new(ca, json_pack("{s:s,s:f,s:i}", "plate", cand[k].plate, "confidence",
+                                            (double)cand[k].confidence, "matches_template",
+                                            cand[k].matches_template));
+    return ca;
 }
 
 json_t *recog_result_json(const recog_image *img, const recog_result *res, int topn) {

@@ -161,6 +161,8 @@ void recog__plate_harmonize(recog_plate *pl);
 
 /* json.c: one plate as an element of alpr_results' results[] (plate_index index). New reference. */
 json_t *recog__plate_json(const recog_plate *p, int index, int topn);
+/* cand[0..n-1] as a candidates[] array ({plate, confidence, matches_template}). New reference. */
+json_t *recog__candidates_json(const recog_candidate *cand, int n);
 
 /* region.c. The index of a region code in its table (any case), -1 when unknown. */
 int recog__region_index(const char *code);

@@ -1,9 +1,9 @@
 /* recog: plate groups (group.c): frames' plates merged into one result per vehicle, on made-up
  * frame results (the rules) and on a video made from a real scene (the whole path). */
 #include "testutil.h"
+#include "tu_video.h"
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,68 +148,22 @@ static void test_group_rules(void **state) {
 
 /* --- the whole path: a video made from a labelled scene, the camera panning past the car --- */
 
-static void encode(AVCodecContext *c, AVFormatContext *fmt, AVStream *st, AVFrame *f) {
-    assert_true(avcodec_send_frame(c, f) >= 0);
-    AVPacket *pkt = av_packet_alloc();
-    while (avcodec_receive_packet(c, pkt) >= 0) {
-        av_packet_rescale_ts(pkt, c->time_base, st->time_base);
-        pkt->stream_index = st->index;
-        assert_true(av_interleaved_write_frame(fmt, pkt) >= 0);
-    }
-    av_packet_free(&pkt);
-}
-
 #define VW 960
 #define VH 540
 
-/* Writes `n` frames at 10 fps: a VW x VH window of img moving right by 8 px a frame, then
- * `blank` grey frames. */
-static void write_pass(const char *path, const recog_image *img, int n, int blank) {
-    AVFormatContext *fmt = NULL;
-    assert_true(avformat_alloc_output_context2(&fmt, NULL, "avi", path) >= 0);
-    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
-    assert_non_null(codec);
-    AVStream *st = avformat_new_stream(fmt, NULL);
-    AVCodecContext *c = avcodec_alloc_context3(codec);
-    c->width = VW;
-    c->height = VH;
-    c->time_base = (AVRational){1, 10};
-    c->framerate = (AVRational){10, 1};
-    c->pix_fmt = AV_PIX_FMT_YUV420P;
-    c->gop_size = 5;
-    c->flags |= AV_CODEC_FLAG_QSCALE; /* near-lossless: the test is about grouping */
-    c->global_quality = FF_QP2LAMBDA * 2;
-    assert_true(avcodec_open2(c, codec, NULL) >= 0);
-    avcodec_parameters_from_context(st->codecpar, c);
-    st->time_base = c->time_base;
-    assert_true(avio_open(&fmt->pb, path, AVIO_FLAG_WRITE) >= 0);
-    assert_true(avformat_write_header(fmt, NULL) >= 0);
-    AVFrame *f = av_frame_alloc();
-    f->format = c->pix_fmt;
-    f->width = VW;
-    f->height = VH;
-    assert_true(av_frame_get_buffer(f, 0) >= 0);
-    for (int i = 0; i < n + blank; i++) {
-        assert_true(av_frame_make_writable(f) >= 0);
-        int ox = 8 * i, oy = 100;
-        for (int y = 0; y < VH; y++)
-            for (int x = 0; x < VW; x++)
-                f->data[0][y * f->linesize[0] + x] =
-                    i < n ? img->px[(size_t)(y + oy) * img->width + x + ox] : 128;
-        for (int y = 0; y < VH / 2; y++)
-            for (int x = 0; x < VW / 2; x++) {
-                f->data[1][y * f->linesize[1] + x] = 128;
-                f->data[2][y * f->linesize[2] + x] = 128;
-            }
-        f->pts = i;
-        encode(c, fmt, st, f);
-    }
-    encode(c, fmt, st, NULL);
-    av_write_trailer(fmt);
-    avio_closep(&fmt->pb);
-    av_frame_free(&f);
-    avcodec_free_context(&c);
-    avformat_free_context(fmt);
+typedef struct pass {
+    const recog_image *img;
+    int n; /* frames with the car; grey after */
+} pass;
+
+/* A VW x VH window of the scene moving right by 8 px a frame, then grey frames. */
+static void pass_frame(void *ctx, int i, uint8_t *luma, int stride, int w, int h) {
+    const pass *p = ctx;
+    int ox = 8 * i, oy = 100;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            luma[y * stride + x] =
+                i < p->n ? p->img->px[(size_t)(y + oy) * p->img->width + x + ox] : 128;
 }
 
 typedef struct reading {
@@ -253,7 +207,8 @@ static void test_group_video(void **state) {
     assert_true(img.width == 1280 && img.height == 720);
     char *dir = tu_tempdir(), path[1100];
     snprintf(path, sizeof path, "%s/pass.avi", dir);
-    write_pass(path, &img, 8, 4); /* 8 frames with the car, then 0.4 s without */
+    pass ps = {&img, 8}; /* 8 frames with the car, then 0.4 s without */
+    tu_write_video(path, VW, VH, 12, 5, pass_frame, &ps);
     recog_image_fini(&img);
 
     reading rd;

@@ -1,9 +1,8 @@
 /* recog: video input (a small MPEG-4 file the test encodes itself), unsupported video, and
  * the engine used from several threads at once. */
 #include "testutil.h"
+#include "tu_video.h"
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,59 +14,15 @@
 #define VH      120
 #define NFRAMES 12
 
-static void encode_frame(AVCodecContext *c, AVFormatContext *fmt, AVStream *st, AVFrame *f) {
-    assert_true(avcodec_send_frame(c, f) >= 0);
-    AVPacket *pkt = av_packet_alloc();
-    while (avcodec_receive_packet(c, pkt) >= 0) {
-        av_packet_rescale_ts(pkt, c->time_base, st->time_base);
-        pkt->stream_index = st->index;
-        assert_true(av_interleaved_write_frame(fmt, pkt) >= 0);
-    }
-    av_packet_free(&pkt);
+/* A moving gradient. */
+static void gradient(void *ctx, int i, uint8_t *luma, int stride, int w, int h) {
+    (void)ctx;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) luma[y * stride + x] = (uint8_t)(x + i * 8);
 }
 
-/* Writes NFRAMES frames of a moving gradient as MPEG-4 in an AVI file at path. */
 static void write_video(const char *path) {
-    AVFormatContext *fmt = NULL;
-    assert_true(avformat_alloc_output_context2(&fmt, NULL, "avi", path) >= 0);
-    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
-    assert_non_null(codec);
-    AVStream *st = avformat_new_stream(fmt, NULL);
-    AVCodecContext *c = avcodec_alloc_context3(codec);
-    c->width = VW;
-    c->height = VH;
-    c->time_base = (AVRational){1, 10};
-    c->framerate = (AVRational){10, 1};
-    c->pix_fmt = AV_PIX_FMT_YUV420P;
-    c->gop_size = 4;
-    assert_true(avcodec_open2(c, codec, NULL) >= 0);
-    avcodec_parameters_from_context(st->codecpar, c);
-    st->time_base = c->time_base;
-    assert_true(avio_open(&fmt->pb, path, AVIO_FLAG_WRITE) >= 0);
-    assert_true(avformat_write_header(fmt, NULL) >= 0);
-    AVFrame *f = av_frame_alloc();
-    f->format = c->pix_fmt;
-    f->width = VW;
-    f->height = VH;
-    assert_true(av_frame_get_buffer(f, 0) >= 0);
-    for (int i = 0; i < NFRAMES; i++) {
-        assert_true(av_frame_make_writable(f) >= 0);
-        for (int y = 0; y < VH; y++)
-            for (int x = 0; x < VW; x++) f->data[0][y * f->linesize[0] + x] = (uint8_t)(x + i * 8);
-        for (int y = 0; y < VH / 2; y++)
-            for (int x = 0; x < VW / 2; x++) {
-                f->data[1][y * f->linesize[1] + x] = 128;
-                f->data[2][y * f->linesize[2] + x] = 128;
-            }
-        f->pts = i;
-        encode_frame(c, fmt, st, f);
-    }
-    encode_frame(c, fmt, st, NULL);
-    av_write_trailer(fmt);
-    avio_closep(&fmt->pb);
-    av_frame_free(&f);
-    avcodec_free_context(&c);
-    avformat_free_context(fmt);
+    tu_write_video(path, VW, VH, NFRAMES, 4, gradient, NULL);
 }
 
 typedef struct seen {
