@@ -32,6 +32,9 @@ struct recog {
     int n_rd;
     recog__net rd_eu; /* reader-eu.pkm, when present */
     int have_eu;
+    /* reader-state.pkm, when present: reads the state's name and slogans for region.c */
+    recog__net rd_state;
+    int have_state;
 };
 
 static int load_one(const char *dir, const char *file, int kind, recog__net *net, pk_err *err) {
@@ -102,6 +105,9 @@ int recog_open(const char *dir, recog **out, pk_err *err) {
         if (!rc) r->n_rd++;
     }
     if (!rc) rc = load_optional(dir, "reader-eu.pkm", &r->rd_eu, &r->have_eu, err);
+    if (!rc) rc = load_optional(dir, "reader-state.pkm", &r->rd_state, &r->have_state, err);
+    if (!rc && r->have_state && strcmp(r->rd_state.alphabet, r->rd[0].alphabet))
+        rc = pk_err_set(err, PK_ECORRUPT, "reader-state.pkm: alphabet differs from reader.pkm");
     if (rc) {
         recog_free(r);
         return rc;
@@ -115,6 +121,7 @@ void recog_free(recog *r) {
     recog__net_fini(&r->det);
     for (int i = 0; i < RECOG__MAX_READERS; i++) recog__net_fini(&r->rd[i]);
     recog__net_fini(&r->rd_eu);
+    recog__net_fini(&r->rd_state);
     free(r);
 }
 
@@ -232,7 +239,7 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
         pl->det_score = boxes[i].score;
         if (p->country == RECOG_US && p->detect_region && pl->n_cand > 0 &&
             pl->confidence >= p->min_confidence)
-            detect_region(rds[0], img, p, pl);
+            detect_region(r->have_state ? &r->rd_state : rds[0], img, p, pl);
         /* A box the reader finds nothing plate-like in is not reported: the detector's false
          * alarms read as short or unsure strings (MODEL_CARD.md), or as runs of strokes. */
         if (pl->n_cand == 0 || (int)strlen(pl->plate) < p->min_chars ||
@@ -280,7 +287,7 @@ int recog_read_crop(const recog *r, const recog_image *img, const recog_params *
     if (p->country == RECOG_EU) recog__plate_harmonize(plate);
     recog__plate_apply_region(plate, recog__region_index(p->region));
     if (p->country == RECOG_US && p->detect_region && plate->n_cand > 0)
-        detect_region(rds[0], img, p, plate);
+        detect_region(r->have_state ? &r->rd_state : rds[0], img, p, plate);
     return PK_OK;
 }
 

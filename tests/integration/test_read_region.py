@@ -4,9 +4,10 @@
 from it: ingest would take it as the read's state); an unknown code or -p with European plates is
 refused naming the option.
 
-Detected state: a plate 100 px wide or more whose printed state name reads clearly gets region
-(its code) and region_confidence, and without -p that state's formats rank its readings;
---no-region turns it off; a plate whose name does not read, or a small one, gets none.
+Detected state: a plate 100 px wide or more whose printed state name or slogan reads clearly
+(models/reader-state.pkm reads them) gets region (its code) and region_confidence, and without
+-p that state's formats rank its readings; --no-region turns it off; a plate whose name does not
+read, or a small one, gets none.
 
 The parts that read labelled images are skipped when ../shared/data is not beside the checkout.
 """
@@ -52,13 +53,14 @@ def main(t):
     if not os.path.exists(CROP):
         t.ok(True, "# SKIP no labelled crops at %s" % CROP)
         return
-    plain = json.loads(read("-j", "-n", "10", "--crop", CROP).stdout)["results"][0]
-    withp = json.loads(read("-j", "-n", "10", "--crop", "-p", "OK", CROP).stdout)["results"][0]
-    # The Oklahoma crop's state name (a script "Oklahoma") does not read: no state detected.
+    # -p on its own: the state is not told (--no-region), so only -p's formats rank.
+    plain = json.loads(read("-j", "-n", "10", "--crop", "--no-region", CROP).stdout)["results"][0]
+    withp = json.loads(read("-j", "-n", "10", "--crop", "--no-region", "-p", "OK",
+                            CROP).stdout)["results"][0]
     t.ok(plain["region"] == "" and plain["region_confidence"] == 0
          and not plain["matches_template"]
          and not any(c["matches_template"] for c in plain["candidates"]),
-         "without -p, a plate whose state does not read: no region, no template matches")
+         "without -p and without the state told: no region, no template matches")
     t.ok(withp["region"] == "" and withp["region_confidence"] == 0,
          "-p OK: region is not set from -p", withp["region"])
     t.eq(sorted(c["plate"] for c in withp["candidates"]),
@@ -71,7 +73,7 @@ def main(t):
          and withp["matches_template"] == 1 and withp["confidence"] < plain["confidence"],
          "a fitting reading a little less sure goes first", (plain["plate"], withp["plate"]))
 
-    p = read("-p", "ok", "--crop", CROP)
+    p = read("-p", "ok", "--crop", "--no-region", CROP)
     t.ok(p.returncode == 0 and "676DWS" in p.stdout and "fits OK format" in p.stdout,
          "the table says whether the plate fits the state's formats", p.stdout)
 
@@ -89,6 +91,24 @@ def crop_result(*args):
 
 
 def detected(t):
+    # The same Oklahoma crop with its state told: its name is in script, which the state-name
+    # reader (models/reader-state.pkm) reads, and Oklahoma's formats then rank as -p OK did.
+    o = crop_result("--crop", CROP)
+    t.ok(o["region"] == "ok" and o["plate"] == "676DWS" and o["matches_template"] == 1,
+         "a script state name is told (ok) and its formats rank the readings",
+         (o["region"], o["plate"]))
+    # California's red script name is not read: no state, no formats; -p ca gives them (its
+    # fitting reading is too much less sure to go first).
+    ca = os.path.join(CROPS, "ca1564.png")
+    o, p = crop_result("--crop", ca), crop_result("--crop", "-p", "ca", ca)
+    t.ok(o["region"] == "" and o["region_confidence"] == 0 and o["plate"] == "5A0J230"
+         and not any(c["matches_template"] for c in o["candidates"]),
+         "a plate whose state does not read: no region, no template matches", o["region"])
+    t.ok(p["region"] == "" and p["matches_template"] == 0
+         and any(c["plate"] == "5AOJ230" and c["matches_template"] for c in p["candidates"]),
+         "-p ca: the candidates say which fit California's formats (5AOJ230 does)",
+         p["candidates"][:3])
+
     de = os.path.join(CROPS, "de1288.png")  # "THE FIRST STATE" above, "DELAWARE" below
     wa = os.path.join(CROPS, "wa30.png")  # "Washington" above
     o = crop_result("--crop", de)

@@ -221,6 +221,12 @@ static void test_reader_ensemble(void **state) {
     assert_int_equal(recog_open(tmp, &r, &err), PK_ECORRUPT);
     assert_null(r);
     assert_non_null(strstr(err.msg, "reader-2.pkm"));
+    /* The state-name reader is optional too, and refused by name when it is not a reader. */
+    put_file(tmp, "reader-2.pkm", rd, rlen);
+    put_file(tmp, "reader-state.pkm", det, dlen);
+    assert_int_equal(recog_open(tmp, &r, &err), PK_ECORRUPT);
+    assert_null(r);
+    assert_non_null(strstr(err.msg, "reader-state.pkm"));
     free(img.px);
     free(det);
     free(rd);
@@ -512,6 +518,18 @@ static void test_engine_blank(void **state) {
     float conf = -1;
     assert_int_equal(recog__region_detect(&rd, &img, &blank, &conf), -1);
     assert_true(conf >= 0 && conf < 50);
+    /* The state-name reader, shipped beside the plate reader, loads and tells nothing here
+     * either. */
+    recog__net rs;
+    models_dir(path, sizeof path);
+    strcat(path, "/reader-state.pkm");
+    assert_int_equal(recog__model_load(path, &rs, &err), PK_OK);
+    assert_int_equal(rs.kind, RECOG__KIND_READER);
+    assert_string_equal(rs.alphabet, rd.alphabet);
+    float conf_s = -1;
+    assert_int_equal(recog__region_detect(&rs, &img, &blank, &conf_s), -1);
+    assert_true(conf_s >= 0 && conf_s < 50);
+    recog__net_fini(&rs);
     blank.corners[1].x = blank.corners[2].x = 100 + RECOG__REGION_MIN_WIDTH - 1;
     assert_int_equal(recog__region_detect(&rd, &img, &blank, &conf), -1);
     assert_true(conf == 0);

@@ -21,6 +21,7 @@ MIN_DETECTOR2=${MIN_DETECTOR2:-25}
 MIN_READER3=${MIN_READER3:-70}
 MIN_DETECTOR3=${MIN_DETECTOR3:-60}
 MIN_READER4=${MIN_READER4:-60}
+MIN_STATE=${MIN_STATE:-30}
 mkdir -p work
 $PYTHON gen.py reader --n 160000 --seed 1 --out work/reader_train.npz --real-aug 40
 $PYTHON gen.py reader --n 4000 --seed 2 --out work/reader_val.npz
@@ -72,5 +73,10 @@ $PYTHON train_reader.py --train work/reader_train4.npz --val work/reader_val.npz
 tail -n 1 work/reader_s4.log
 $PYTHON export.py --detector work/detector3.pt --reader work/reader_s4.pt --models ../../models \
     --fixture ../../tests/unit/fixtures/recog
+# Stage 5: the state-name reader (src/recog/region.c), from the shipped reader, on synthetic
+# strips of state names and slogans only (the labelled crops stay unseen).
+$PYTHON train_state.py --init ../../models/reader.pkm --out ../../models/reader-state.pkm \
+    --minutes "$MIN_STATE" > work/reader_state.log 2>&1
+tail -n 1 work/reader_state.log
 # The box calibration in src/recog/recog.c comes from this (training-half scenes only).
 $PYTHON calibrate.py --pkm ../../models/detector.pkm
