@@ -226,7 +226,7 @@ static void read_file(read_ctx *c) {
             c->epoch_ms = epoch_now_ms();
         }
         sigset_t stop, old;
-        int live = strstr(c->file, "://") != NULL && c->out == stdout;
+        int live = recog_is_stream_url(c->file) && c->out == stdout;
         if (live) {
             sigemptyset(&stop);
             sigaddset(&stop, SIGINT);

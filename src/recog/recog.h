@@ -177,6 +177,8 @@ double recog_now_ms(void);
  * as a stream URL (scheme://..., e.g. rtsp://camera/stream), which recog_video_frames opens with
  * FFmpeg's protocols and a 10-second I/O timeout. */
 int recog_is_video_name(const char *path);
+/* Whether path is a stream URL: a scheme (letters, digits, + - .) then "://". */
+int recog_is_stream_url(const char *path);
 
 /* res as OpenALPR's `alpr -j` object (version, data_type "alpr_results", epoch_time, img_width,
  * img_height, processing_time_ms, regions_of_interest, results[] with plate, confidence,

@@ -12,7 +12,7 @@
 
 /* A stream URL (rtsp://camera/..., http://..., udp://..., file:...): a live camera's or a
  * recorder's stream, opened by FFmpeg's own protocols. */
-static int is_url(const char *path) {
+int recog_is_stream_url(const char *path) {
     const char *sep = strstr(path, "://");
     if (!sep || sep == path) return 0;
     for (const char *p = path; p < sep; p++)
@@ -23,7 +23,7 @@ static int is_url(const char *path) {
 }
 
 int recog_is_video_name(const char *path) {
-    if (is_url(path)) return 1;
+    if (recog_is_stream_url(path)) return 1;
     static const char *ext[] = {".mp4",  ".mkv", ".avi", ".mov", ".ts",
                                 ".webm", ".m4v", ".mpg", ".mpeg"};
     const char *dot = strrchr(path, '.');
@@ -116,65 +116,64 @@ static int deliver(vctx *v, AVStream *st, long index, long max_pixels, recog_fra
 
 /* Decodes the video v->fmt holds open (path names it in messages), every Nth frame to fn; closes
  * v. */
-static int decode(vctx *vp, const char *path, int every, long max_pixels, recog_frame_fn fn,
+static int decode(vctx *v, const char *path, int every, long max_pixels, recog_frame_fn fn,
                   void *ctx, pk_err *err) {
-    vctx v = *vp;
     if (every < 1) every = 1;
     if (max_pixels <= 0) max_pixels = RECOG_MAX_PIXELS_DEF;
-    int rc = avformat_find_stream_info(v.fmt, NULL);
+    int rc = avformat_find_stream_info(v->fmt, NULL);
     if (rc < 0) {
-        vctx_close(&v);
+        vctx_close(v);
         return av_fail(err, PK_EUNSUPPORTED, path, "unreadable video", rc);
     }
     const AVCodec *codec = NULL;
-    int si = av_find_best_stream(v.fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    int si = av_find_best_stream(v->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
     if (si < 0 || !codec) {
-        vctx_close(&v);
+        vctx_close(v);
         return pk_err_set(err, PK_EUNSUPPORTED, "%s: no supported video stream", path);
     }
-    AVStream *st = v.fmt->streams[si];
-    v.dec = avcodec_alloc_context3(codec);
-    v.frame = av_frame_alloc();
-    v.pkt = av_packet_alloc();
-    if (!v.dec || !v.frame || !v.pkt) PK_ASSERT(!"out of memory");
-    avcodec_parameters_to_context(v.dec, st->codecpar);
-    v.dec->thread_count = 1;
-    rc = avcodec_open2(v.dec, codec, NULL);
+    AVStream *st = v->fmt->streams[si];
+    v->dec = avcodec_alloc_context3(codec);
+    v->frame = av_frame_alloc();
+    v->pkt = av_packet_alloc();
+    if (!v->dec || !v->frame || !v->pkt) PK_ASSERT(!"out of memory");
+    avcodec_parameters_to_context(v->dec, st->codecpar);
+    v->dec->thread_count = 1;
+    rc = avcodec_open2(v->dec, codec, NULL);
     if (rc < 0) {
-        vctx_close(&v);
+        vctx_close(v);
         return av_fail(err, PK_EUNSUPPORTED, path, "cannot open the video decoder", rc);
     }
     long index = 0;
     int ret = 0, eof = 0;
     while (!ret) {
         if (!eof) {
-            rc = av_read_frame(v.fmt, v.pkt);
+            rc = av_read_frame(v->fmt, v->pkt);
             if (rc < 0) {
                 eof = 1;
-                avcodec_send_packet(v.dec, NULL);
+                avcodec_send_packet(v->dec, NULL);
             } else {
-                if (v.pkt->stream_index == si) avcodec_send_packet(v.dec, v.pkt);
-                av_packet_unref(v.pkt);
+                if (v->pkt->stream_index == si) avcodec_send_packet(v->dec, v->pkt);
+                av_packet_unref(v->pkt);
             }
         }
         for (;;) {
-            rc = avcodec_receive_frame(v.dec, v.frame);
+            rc = avcodec_receive_frame(v->dec, v->frame);
             if (rc == AVERROR(EAGAIN)) break;
             if (rc == AVERROR_EOF) {
-                vctx_close(&v);
+                vctx_close(v);
                 return ret;
             }
             if (rc < 0) {
-                vctx_close(&v);
+                vctx_close(v);
                 return av_fail(err, PK_ECORRUPT, path, "video decoding failed", rc);
             }
-            if (index % every == 0) ret = deliver(&v, st, index, max_pixels, fn, ctx, path, err);
+            if (index % every == 0) ret = deliver(v, st, index, max_pixels, fn, ctx, path, err);
             index++;
-            av_frame_unref(v.frame);
+            av_frame_unref(v->frame);
             if (ret) break;
         }
     }
-    vctx_close(&v);
+    vctx_close(v);
     return ret;
 }
 
@@ -190,7 +189,7 @@ int recog_video_frames(const char *path, int every, long max_pixels, recog_frame
      * instead of hanging: socket I/O timeouts, in microseconds, for the protocols that take them
      * (rtsp and http "timeout", the rest "rw_timeout"). */
     AVDictionary *opt = NULL;
-    int url = is_url(path);
+    int url = recog_is_stream_url(path);
     if (url) {
         avformat_network_init();
         av_dict_set(&opt, "timeout", "10000000", 0);
