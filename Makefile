@@ -6,7 +6,7 @@ CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O2 -g
 SAN     ?=
-PKGS    := sqlite3 jansson libsodium libmicrohttpd libturbojpeg libpng libavformat libavcodec \
+PKGS    := sqlite3 jansson libsodium libmicrohttpd libturbojpeg libexif libpng libavformat libavcodec \
            libswscale libavutil
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -3,9 +3,12 @@
  *
  * The format is chosen by the first bytes, never by the file name. Every image is checked
  * against the pixel limit before any pixel memory is allocated, and a JPEG whose data ends early
- * ("Premature end of JPEG file") is refused as truncated rather than half-decoded.
+ * ("Premature end of JPEG file") is refused as truncated rather than half-decoded. A JPEG's EXIF
+ * Orientation tag (libexif) is applied, so a phone's photo is read, and its plates' corners given,
+ * the way every viewer shows it.
  */
 #include <errno.h>
+#include <libexif/exif-data.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,23 @@
 #include "recog/recog_int.h"
 
 #define MAX_FILE_BYTES (512L * 1024 * 1024)
+
+/* The EXIF Orientation of a JPEG (1-8), 1 when it has none or an unusable one. libexif finds the
+ * APP1 segment among the JPEG's markers itself; it is told not to "fix" the data to the
+ * specification, which would add default tags the camera never wrote. */
+static int jpeg_orientation(const uint8_t *buf, size_t len) {
+    if (len > 0xFFFFFFFFu) len = 0xFFFFFFFFu;
+    ExifData *ed = exif_data_new();
+    if (!ed) return 1;
+    exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
+    exif_data_load_data(ed, buf, (unsigned int)len);
+    int o = 1;
+    ExifEntry *e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
+    if (e && e->format == EXIF_FORMAT_SHORT && e->components >= 1 && e->data && e->size >= 2)
+        o = exif_get_short(e->data, exif_data_get_byte_order(ed));
+    exif_data_unref(ed);
+    return o >= 1 && o <= 8 ? o : 1;
+}
 
 static int decode_jpeg(const uint8_t *buf, size_t len, const char *name, long max_pixels,
                        recog_image *img, pk_err *err) {
@@ -52,6 +72,7 @@ static int decode_jpeg(const uint8_t *buf, size_t len, const char *name, long ma
     tjDestroy(tj);
     img->width = w;
     img->height = h;
+    recog__orient(img, jpeg_orientation(buf, len));
     return PK_OK;
 }
 

@@ -97,6 +97,11 @@ typedef struct recog__box {
     int rank; /* detection pass: 0 the main scale, 1 the coarse one */
 } recog__box;
 
+/* Turns img in place as an EXIF Orientation value says it is to be shown (1 or anything outside
+ * 1-8: left as it is; 6: turned 90 degrees clockwise; 8: 90 counter-clockwise; 3: 180; 2, 4, 5, 7
+ * the mirrored ones), swapping width and height for 5-8 (orient.c). */
+void recog__orient(recog_image *img, int orientation);
+
 /* The slope (dy/dx, within +-RECOG__MAX_SLOPE) of the lines of text in the upright box
  * (x0,y0)-(x1,y1) of img: the shear that makes the rows of its vertical gradient sharpest
  * (quad.c); 0 for a box too small to tell. */

@@ -1,10 +1,13 @@
 /*
- * video.c: video files through the FFmpeg libraries: every Nth frame as a grey image.
+ * video.c: video files through the FFmpeg libraries: every Nth frame as a grey image, turned
+ * as the file's display matrix says (a phone's video held upright is stored on its side).
  */
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -47,6 +50,7 @@ typedef struct vctx {
     AVFrame *frame;
     AVPacket *pkt;
     recog_image img;
+    int orientation; /* EXIF-style (recog__orient): 1 as stored, 6, 3 or 8 when turned */
 } vctx;
 
 static void vctx_close(vctx *v) {
@@ -84,6 +88,23 @@ static enum AVPixelFormat plain_format(enum AVPixelFormat f, int *full) {
     }
 }
 
+/* How the stream's display matrix says to turn its pictures, as an EXIF orientation: 6, 3 or 8
+ * for a quarter, half or three-quarter turn clockwise, 1 for none or for a matrix that also
+ * mirrors or turns by another angle (left as stored). */
+static int stream_orientation(const AVStream *st) {
+    const int32_t *m =
+        (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!m) return 1;
+    if ((double)m[0] * m[4] - (double)m[1] * m[3] < 0) return 1; /* mirrored */
+    double cw = -av_display_rotation_get(m); /* the matrix's angle is counter-clockwise */
+    if (isnan(cw)) return 1;
+    cw = fmod(cw + 360.0, 360.0);
+    if (fabs(cw - 90) < 1) return 6;
+    if (fabs(cw - 180) < 1) return 3;
+    if (fabs(cw - 270) < 1) return 8;
+    return 1;
+}
+
 /* Converts the decoded frame to grey and hands it to fn. */
 static int deliver(vctx *v, AVStream *st, long index, long max_pixels, recog_frame_fn fn, void *ctx,
                    const char *path, pk_err *err) {
@@ -111,7 +132,15 @@ static int deliver(vctx *v, AVStream *st, long index, long max_pixels, recog_fra
     sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, dst_stride);
     int64_t pts = f->best_effort_timestamp;
     double ms = pts == AV_NOPTS_VALUE ? -1.0 : (double)pts * av_q2d(st->time_base) * 1000.0;
-    return fn(ctx, &v->img, index, ms);
+    if (v->orientation == 1) return fn(ctx, &v->img, index, ms);
+    /* v->img is kept for the next frame of the same size, so the turned one is a copy. */
+    recog_image shown = v->img;
+    shown.px = pk_xmalloc((size_t)f->width * f->height);
+    memcpy(shown.px, v->img.px, (size_t)f->width * f->height);
+    recog__orient(&shown, v->orientation);
+    int rc = fn(ctx, &shown, index, ms);
+    recog_image_fini(&shown);
+    return rc;
 }
 
 /* Decodes the video v->fmt holds open (path names it in messages), every Nth frame to fn; closes
@@ -132,6 +161,7 @@ static int decode(vctx *v, const char *path, int every, long max_pixels, recog_f
         return pk_err_set(err, PK_EUNSUPPORTED, "%s: no supported video stream", path);
     }
     AVStream *st = v->fmt->streams[si];
+    v->orientation = stream_orientation(st);
     v->dec = avcodec_alloc_context3(codec);
     v->frame = av_frame_alloc();
     v->pkt = av_packet_alloc();

@@ -2,6 +2,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/display.h>
 
 #include "testutil.h"
 
@@ -16,9 +17,10 @@ static void encode(AVCodecContext *c, AVFormatContext *fmt, AVStream *st, AVFram
     av_packet_free(&pkt);
 }
 
-void tu_write_video(const char *path, int w, int h, int n, int gop, tu_luma_fn fn, void *ctx) {
+static void write_video(const char *path, const char *container, int turn_cw, int w, int h, int n,
+                        int gop, tu_luma_fn fn, void *ctx) {
     AVFormatContext *fmt = NULL;
-    assert_true(avformat_alloc_output_context2(&fmt, NULL, "avi", path) >= 0);
+    assert_true(avformat_alloc_output_context2(&fmt, NULL, container, path) >= 0);
     const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
     assert_non_null(codec);
     AVStream *st = avformat_new_stream(fmt, NULL);
@@ -34,6 +36,13 @@ void tu_write_video(const char *path, int w, int h, int n, int gop, tu_luma_fn f
     assert_true(avcodec_open2(c, codec, NULL) >= 0);
     avcodec_parameters_from_context(st->codecpar, c);
     st->time_base = c->time_base;
+    if (turn_cw) {
+        /* av_display_rotation_set takes the clockwise angle (av_display_rotation_get gives the
+         * counter-clockwise one). */
+        uint8_t *m = av_stream_new_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(int32_t));
+        assert_non_null(m);
+        av_display_rotation_set((int32_t *)m, turn_cw);
+    }
     assert_true(avio_open(&fmt->pb, path, AVIO_FLAG_WRITE) >= 0);
     assert_true(avformat_write_header(fmt, NULL) >= 0);
     AVFrame *f = av_frame_alloc();
@@ -58,4 +67,13 @@ void tu_write_video(const char *path, int w, int h, int n, int gop, tu_luma_fn f
     av_frame_free(&f);
     avcodec_free_context(&c);
     avformat_free_context(fmt);
+}
+
+void tu_write_video(const char *path, int w, int h, int n, int gop, tu_luma_fn fn, void *ctx) {
+    write_video(path, "avi", 0, w, h, n, gop, fn, ctx);
+}
+
+void tu_write_video_turned(const char *path, int turn_cw, int w, int h, int n, tu_luma_fn fn,
+                           void *ctx) {
+    write_video(path, "mp4", turn_cw, w, h, n, 4, fn, ctx);
 }

@@ -1,0 +1,307 @@
+/* A JPEG's EXIF Orientation tag is applied at decoding (src/recog/orient.c, image.c): a phone's
+ * photo stored on its side reads, and its plates' corners are given, as every viewer shows it. */
+#include "testutil.h"
+#include "tu_video.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <turbojpeg.h>
+
+#include "recog/recog.h"
+#include "recog/recog_int.h"
+
+static const char *root(void) {
+    const char *r = getenv("PK_ROOT");
+    return r && *r ? r : ".";
+}
+
+/* The JPEG in buf with an APP1 Exif segment holding only IFD0's Orientation (a SHORT), in
+ * Intel (II) or Motorola (MM) byte order, put right after the start-of-image marker. A value
+ * of 0 gives a segment cut off inside its IFD. OUT: *out_len; the caller frees. */
+static unsigned char *with_exif(const unsigned char *buf, size_t len, int orientation, int motorola,
+                                size_t *out_len) {
+    unsigned char tiff[26];
+    size_t n = 0;
+    if (motorola) {
+        static const unsigned char hdr[] = {'M',  'M',  0, 42, 0, 0, 0, 8, 0, 1,
+                                            0x01, 0x12, 0, 3,  0, 0, 0, 1, 0, 0};
+        memcpy(tiff, hdr, sizeof hdr);
+        tiff[19] = (unsigned char)orientation;
+        n = sizeof hdr;
+    } else {
+        static const unsigned char hdr[] = {'I',  'I',  42, 0, 8, 0, 0, 0, 1, 0,
+                                            0x12, 0x01, 3,  0, 1, 0, 0, 0, 0, 0};
+        memcpy(tiff, hdr, sizeof hdr);
+        tiff[18] = (unsigned char)orientation;
+        n = sizeof hdr;
+    }
+    memset(tiff + n, 0, 6); /* the value's padding and "no next IFD" */
+    n += 6;
+    if (orientation == 0) n = 12; /* the IFD's entry is missing */
+    size_t seg = 2 + 6 + n;       /* the length field counts itself */
+    unsigned char *out = malloc(len + 2 + seg);
+    memcpy(out, buf, 2);
+    unsigned char *p = out + 2;
+    *p++ = 0xFF;
+    *p++ = 0xE1;
+    *p++ = (unsigned char)(seg >> 8);
+    *p++ = (unsigned char)seg;
+    memcpy(p, "Exif\0\0", 6);
+    p += 6;
+    memcpy(p, tiff, n);
+    p += n;
+    memcpy(p, buf + 2, len - 2);
+    *out_len = len + 2 + seg;
+    return out;
+}
+
+/* A 64x48 grey JPEG of four flat quadrants: top left 20, top right 90, bottom left 160,
+ * bottom right 230. OUT: *len; the caller frees with tjFree. */
+static unsigned char *quadrants_jpeg(unsigned long *len) {
+    int w = 64, h = 48;
+    unsigned char *px = malloc((size_t)w * h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            px[y * w + x] =
+                (unsigned char)(y < h / 2 ? (x < w / 2 ? 20 : 90) : (x < w / 2 ? 160 : 230));
+    tjhandle tj = tjInitCompress();
+    unsigned char *out = NULL;
+    *len = 0;
+    assert_int_equal(tjCompress2(tj, px, w, w, h, TJPF_GRAY, &out, len, TJSAMP_GRAY, 95, 0), 0);
+    tjDestroy(tj);
+    free(px);
+    return out;
+}
+
+static int near(int a, int b) {
+    return abs(a - b) <= 6;
+}
+
+/* Each of the eight orientations shows the quadrants where EXIF says they go (the table is
+ * written from the specification's wording, not from the code: 6 is "turn 90 degrees clockwise
+ * to view", so the stored bottom left comes to the top left). */
+static void test_quadrants(void **state) {
+    (void)state;
+    static const struct {
+        int o;
+        int tl, tr, bl, br;
+    } want[] = {
+        {1, 20, 90, 160, 230}, {2, 90, 20, 230, 160}, {3, 230, 160, 90, 20}, {4, 160, 230, 20, 90},
+        {5, 20, 160, 90, 230}, {6, 160, 20, 230, 90}, {7, 230, 90, 160, 20}, {8, 90, 230, 20, 160},
+    };
+    unsigned long len;
+    unsigned char *j = quadrants_jpeg(&len);
+    for (int mm = 0; mm < 2; mm++)
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            size_t n;
+            unsigned char *e = with_exif(j, len, want[i].o, mm, &n);
+            recog_image img;
+            pk_err err;
+            assert_int_equal(recog_image_decode(e, n, "o.jpg", 0, &img, &err), PK_OK);
+            int sw = want[i].o >= 5;
+            assert_int_equal(img.width, sw ? 48 : 64);
+            assert_int_equal(img.height, sw ? 64 : 48);
+            int W = img.width, H = img.height;
+            int tl = img.px[(H / 4) * W + W / 4], tr = img.px[(H / 4) * W + 3 * W / 4];
+            int bl = img.px[(3 * H / 4) * W + W / 4], br = img.px[(3 * H / 4) * W + 3 * W / 4];
+            if (!near(tl, want[i].tl) || !near(tr, want[i].tr) || !near(bl, want[i].bl) ||
+                !near(br, want[i].br))
+                fail_msg("orientation %d (%s): %d %d / %d %d", want[i].o, mm ? "MM" : "II", tl, tr,
+                         bl, br);
+            recog_image_fini(&img);
+            free(e);
+        }
+    tjFree(j);
+}
+
+/* An orientation outside 1-8, a segment cut off inside its IFD, and a tag of the wrong type
+ * leave the image as stored; none is an error, since the pixels are good. */
+static void test_bad_exif(void **state) {
+    (void)state;
+    unsigned long len;
+    unsigned char *j = quadrants_jpeg(&len);
+    int values[] = {9, 0, 255};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        size_t n;
+        unsigned char *e = with_exif(j, len, values[i], 0, &n);
+        recog_image img;
+        pk_err err;
+        assert_int_equal(recog_image_decode(e, n, "bad.jpg", 0, &img, &err), PK_OK);
+        assert_int_equal(img.width, 64);
+        assert_true(near(img.px[10 * 64 + 10], 20));
+        recog_image_fini(&img);
+        free(e);
+    }
+    /* Orientation written as a LONG (type 4) instead of a SHORT: not trusted. */
+    size_t n;
+    unsigned char *e = with_exif(j, len, 6, 0, &n);
+    e[2 + 4 + 6 + 12] = 4;
+    recog_image img;
+    pk_err err;
+    assert_int_equal(recog_image_decode(e, n, "long.jpg", 0, &img, &err), PK_OK);
+    assert_int_equal(img.width, 64);
+    recog_image_fini(&img);
+    free(e);
+    tjFree(j);
+}
+
+/* A real scene turned losslessly (tjTransform) and tagged with the orientation that turns it
+ * back reads the same plate, with the same corners, as the scene itself. Skipped without the
+ * labelled data beside the checkout. */
+static void test_turned_scene(void **state) {
+    (void)state;
+    char path[1200];
+    const char *data = getenv("PK_DATA");
+    if (data && *data)
+        snprintf(path, sizeof path, "%s/openalpr-benchmarks/endtoend/us/wts-lg-000144.jpg", data);
+    else
+        snprintf(path, sizeof path,
+                 "%s/../shared/data/openalpr-benchmarks/endtoend/us/wts-lg-000144.jpg", root());
+    FILE *f = fopen(path, "rb");
+    if (!f) skip();
+    fseek(f, 0, SEEK_END);
+    long flen = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *src = malloc((size_t)flen);
+    assert_int_equal(fread(src, 1, (size_t)flen, f), (size_t)flen);
+    fclose(f);
+
+    char models[1100];
+    snprintf(models, sizeof models, "%s/models", root());
+    recog *r = NULL;
+    pk_err err;
+    assert_int_equal(recog_open(models, &r, &err), PK_OK);
+    recog_params p;
+    recog_params_init(&p);
+    recog_image img;
+    assert_int_equal(recog_image_decode(src, (size_t)flen, "scene.jpg", 0, &img, &err), PK_OK);
+    recog_result base;
+    assert_int_equal(recog_run(r, &img, &p, &base, &err), PK_OK);
+    assert_int_equal(base.n, 1);
+    recog_image_fini(&img);
+
+    /* The stored image is the scene under op; the tag is the orientation that undoes it. */
+    static const struct {
+        int op, o;
+    } turns[] = {{TJXOP_HFLIP, 2},  {TJXOP_ROT180, 3},     {TJXOP_VFLIP, 4}, {TJXOP_TRANSPOSE, 5},
+                 {TJXOP_ROT270, 6}, {TJXOP_TRANSVERSE, 7}, {TJXOP_ROT90, 8}};
+    tjhandle tj = tjInitTransform();
+    for (size_t i = 0; i < sizeof turns / sizeof turns[0]; i++) {
+        tjtransform xf;
+        memset(&xf, 0, sizeof xf);
+        xf.op = turns[i].op;
+        xf.options = TJXOPT_PERFECT | TJXOPT_COPYNONE;
+        unsigned char *out = NULL;
+        unsigned long olen = 0;
+        assert_int_equal(tjTransform(tj, src, (unsigned long)flen, 1, &out, &olen, &xf, 0), 0);
+        size_t n;
+        unsigned char *e = with_exif(out, olen, turns[i].o, i % 2, &n);
+        assert_int_equal(recog_image_decode(e, n, "turned.jpg", 0, &img, &err), PK_OK);
+        assert_int_equal(img.width, 1280);
+        assert_int_equal(img.height, 720);
+        recog_result res;
+        assert_int_equal(recog_run(r, &img, &p, &res, &err), PK_OK);
+        if (res.n != 1 || strcmp(res.plates[0].plate, base.plates[0].plate))
+            fail_msg("orientation %d: %d plates, %s", turns[i].o, res.n,
+                     res.n ? res.plates[0].plate : "-");
+        for (int c = 0; c < 4; c++)
+            if (fabsf(res.plates[0].corners[c].x - base.plates[0].corners[c].x) > 3 ||
+                fabsf(res.plates[0].corners[c].y - base.plates[0].corners[c].y) > 3)
+                fail_msg("orientation %d: corner %d at %.0f,%.0f, not %.0f,%.0f", turns[i].o, c,
+                         res.plates[0].corners[c].x, res.plates[0].corners[c].y,
+                         base.plates[0].corners[c].x, base.plates[0].corners[c].y);
+        recog_result_fini(&res);
+        recog_image_fini(&img);
+        free(e);
+        tjFree(out);
+    }
+    tjDestroy(tj);
+    recog_result_fini(&base);
+    recog_free(r);
+    free(src);
+}
+
+/* The quadrants of test_quadrants as a video's luma (limited range, so grey comes out as
+ * (v - 16) * 255 / 219). */
+static void quadrant_frames(void *ctx, int index, uint8_t *luma, int stride, int w, int h) {
+    (void)ctx, (void)index;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            luma[y * stride + x] =
+                (uint8_t)(y < h / 2 ? (x < w / 2 ? 20 : 90) : (x < w / 2 ? 160 : 230));
+}
+
+typedef struct frames_seen {
+    int n, w, h;
+    int q[4]; /* top left, top right, bottom left, bottom right of the last frame */
+} frames_seen;
+
+static int on_frame(void *ctx, const recog_image *fr, long index, double ms) {
+    (void)index, (void)ms;
+    frames_seen *s = ctx;
+    int W = fr->width, H = fr->height;
+    s->n++;
+    s->w = W;
+    s->h = H;
+    s->q[0] = fr->px[(H / 4) * W + W / 4];
+    s->q[1] = fr->px[(H / 4) * W + 3 * W / 4];
+    s->q[2] = fr->px[(3 * H / 4) * W + W / 4];
+    s->q[3] = fr->px[(3 * H / 4) * W + 3 * W / 4];
+    return 0;
+}
+
+/* A video whose display matrix says to turn it (as a phone held upright records) comes out
+ * turned, from a file and from memory; the quadrants land where a quarter, half and
+ * three-quarter turn clockwise put them. */
+static void test_turned_video(void **state) {
+    (void)state;
+    static const struct {
+        int cw;
+        int q[4]; /* luma written to the stored quadrant shown at tl, tr, bl, br */
+    } want[] = {{90, {160, 20, 230, 90}}, {180, {230, 160, 90, 20}}, {270, {90, 230, 20, 160}}};
+    char *dir = tu_tempdir();
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/turned%d.mp4", dir, want[i].cw);
+        tu_write_video_turned(path, want[i].cw, 160, 96, 3, quadrant_frames, NULL);
+        for (int mem = 0; mem < 2; mem++) {
+            frames_seen s;
+            memset(&s, 0, sizeof s);
+            pk_err err;
+            if (!mem) {
+                assert_int_equal(recog_video_frames(path, 1, 0, on_frame, &s, &err), PK_OK);
+            } else {
+                FILE *f = fopen(path, "rb");
+                assert_non_null(f);
+                static unsigned char buf[1 << 20];
+                size_t n = fread(buf, 1, sizeof buf, f);
+                fclose(f);
+                assert_int_equal(
+                    recog_video_frames_mem(buf, n, "turned.mp4", 1, 0, on_frame, &s, &err), PK_OK);
+            }
+            assert_true(s.n >= 2); /* MP4's edit list may hide the first frame */
+            assert_int_equal(s.w, want[i].cw == 180 ? 160 : 96);
+            assert_int_equal(s.h, want[i].cw == 180 ? 96 : 160);
+            for (int k = 0; k < 4; k++) {
+                int grey = (want[i].q[k] - 16) * 255 / 219;
+                if (abs(s.q[k] - grey) > 8)
+                    fail_msg("%d degrees (%s): quadrant %d is %d, not %d", want[i].cw,
+                             mem ? "memory" : "file", k, s.q[k], grey);
+            }
+        }
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quadrants),
+        cmocka_unit_test(test_bad_exif),
+        cmocka_unit_test(test_turned_scene),
+        cmocka_unit_test(test_turned_video),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
