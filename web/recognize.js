@@ -1,7 +1,8 @@
 // "Read a photo" page (operators, investigators, administrators): uploads one image to
 // POST /api/v1/recognize, or a video clip to POST /api/v1/recognize/video, and lists the plates
-// read (one row per vehicle for a video), with their alternatives; investigators can take a
-// plate straight to the search form. Uses app.js's helpers; results go in as text only.
+// read (one row per vehicle for a video), with their alternatives, and shows the photo with a box
+// around every plate; investigators can take a plate straight to the search form. Uses app.js's
+// helpers; results go in as text only.
 "use strict";
 
 const VIDEO_EXT = /\.(mp4|mov|avi|mkv|webm|m4v|ts|mpg|mpeg)$/i;
@@ -47,6 +48,31 @@ function recognizeRows(results, canSearch, region) {
   $("#recognize-results").hidden = results.length === 0;
 }
 
+// The photo as chosen (a local object URL: it is not sent again, nor kept), with each plate's
+// upright rectangle drawn over it in percent of the picture, so the boxes follow the picture's
+// size on screen. The server gives corners in the picture as shown (a phone photo's EXIF
+// orientation applied), which is how the browser shows it too.
+let photoUrl = null;
+function showPhoto(file, results, w, h) {
+  const fig = $("#recognize-photo"), frame = fig.querySelector(".photo-frame");
+  frame.querySelectorAll(".plate-box").forEach((b) => b.remove());
+  if (photoUrl) URL.revokeObjectURL(photoUrl);
+  photoUrl = file ? URL.createObjectURL(file) : null;
+  fig.hidden = !file;
+  if (!file) return;
+  frame.querySelector("img").src = photoUrl;
+  for (const r of results) {
+    const xs = r.coordinates.map((p) => p.x), ys = r.coordinates.map((p) => p.y);
+    const x0 = Math.min(...xs), y0 = Math.min(...ys);
+    const box = el("div", { class: "plate-box", "data-plate": r.plate }, el("span", {}, r.plate));
+    box.style.left = (100 * x0 / w) + "%";
+    box.style.top = (100 * y0 / h) + "%";
+    box.style.width = (100 * (Math.max(...xs) - x0) / w) + "%";
+    box.style.height = (100 * (Math.max(...ys) - y0) / h) + "%";
+    frame.append(box);
+  }
+}
+
 function searchPlate(plate) {
   showView("search");
   const f = $("#search-form");
@@ -61,6 +87,7 @@ $("#recognize-form").addEventListener("submit", async (ev) => {
   formError(f, "");
   $("#recognize-summary").textContent = "";
   $("#recognize-results").hidden = true;
+  showPhoto(null);
   if (!file) return formError(f, "Choose a photo or video first.");
   const region = f.country.value === "us" ? f.region.value : "";
   const video = isVideo(file);
@@ -78,6 +105,7 @@ $("#recognize-form").addEventListener("submit", async (ev) => {
     (video ? r.data.frames_read + " frames read" + (r.data.truncated ? " (stopped at the limit)" : "") + ", " : "") +
     (n === 0 ? "no plate found" : n + " " + noun[n === 1 ? 0 : 1]) + " (" + Math.round(r.data.processing_time_ms) + " ms)";
   recognizeRows(rows, ["investigator", "admin"].includes(state.user.role), region);
+  if (!video) showPhoto(file, rows, r.data.img_width, r.data.img_height);
 });
 
 // The state list comes from the server (GET /api/v1/recognize/regions), once per page load. The

@@ -8,20 +8,34 @@
 
 unsigned server__status_for(int rc) {
     switch (rc) {
-    case PK_OK: return 200;
-    case PK_EINVAL: return 400;
-    case PK_EPURPOSE: return 400;
-    case PK_ECASE: return 400;
-    case PK_ENOTFOUND: return 404;
-    case PK_EEXIST: return 409;
-    case PK_ECONFLICT: return 409;
-    case PK_EDENIED: return 403;
-    case PK_ETRAINING: return 403;
-    case PK_EAUTH: return 401;
-    case PK_ELIMIT: return 413;
-    case PK_EUNSUPPORTED: return 400;
-    case PK_EBUSY: return 503;
-    default: return 500;
+    case PK_OK:
+        return 200;
+    case PK_EINVAL:
+        return 400;
+    case PK_EPURPOSE:
+        return 400;
+    case PK_ECASE:
+        return 400;
+    case PK_ENOTFOUND:
+        return 404;
+    case PK_EEXIST:
+        return 409;
+    case PK_ECONFLICT:
+        return 409;
+    case PK_EDENIED:
+        return 403;
+    case PK_ETRAINING:
+        return 403;
+    case PK_EAUTH:
+        return 401;
+    case PK_ELIMIT:
+        return 413;
+    case PK_EUNSUPPORTED:
+        return 400;
+    case PK_EBUSY:
+        return 503;
+    default:
+        return 500;
     }
 }
 
@@ -42,13 +56,15 @@ int server__reply_bytes(server_req *r, unsigned status, const char *ctype, const
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    /* blob: images are the "Read a photo" page's own preview of the file chosen in the browser
+     * (an object URL, never fetched from anywhere). */
     if (!strncmp(ctype, "text/html", 9))
-        MHD_add_response_header(resp, "Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+        MHD_add_response_header(
+            resp, "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'");
     for (int i = 0; i < r->n_hdr; i++)
         MHD_add_response_header(resp, r->hdr[i].name, r->hdr[i].value);
-    if (r->srv->tls)
-        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+    if (r->srv->tls) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
     r->replied = 1;

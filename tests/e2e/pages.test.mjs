@@ -66,6 +66,19 @@ export async function pagesTests({ browser, url, api, ok, admin, adminId, USER_P
     await page.waitForSelector("#recognize-results tr[data-plate=\"1AMW240\"]");
     ok((await page.textContent("#recognize-summary")).includes("904 x 768"), "a photo is read: size and plates shown",
       await page.textContent("#recognize-summary"));
+    // The photo is shown with a box around the plate, where the row says it is (x, y, w x h in
+    // the 904 x 768 picture, scaled to the picture on screen).
+    await page.waitForFunction(() => document.querySelector("#recognize-photo img")?.complete &&
+      document.querySelector("#recognize-photo img").naturalWidth > 0);
+    const where = (await page.textContent("#recognize-results tr[data-plate=\"1AMW240\"] td:nth-child(6)"))
+      .match(/(\d+), (\d+), (\d+) x (\d+)/).slice(1).map(Number);
+    const imgBox = await page.locator("#recognize-photo img").boundingBox();
+    const plateBox = await page.locator("#recognize-photo .plate-box[data-plate=\"1AMW240\"]").boundingBox();
+    const sx = imgBox.width / 904, sy = imgBox.height / 768;
+    ok(plateBox && Math.abs(plateBox.x - imgBox.x - where[0] * sx) <= 2 && Math.abs(plateBox.y - imgBox.y - where[1] * sy) <= 2 &&
+      Math.abs(plateBox.width - where[2] * sx) <= 2 && Math.abs(plateBox.height - where[3] * sy) <= 2 &&
+      (await page.textContent("#recognize-photo .plate-box")) === "1AMW240",
+    "the photo is shown with a box on the plate", [where, imgBox, plateBox]);
     await page.click("#recognize-results tr[data-plate=\"1AMW240\"] button");
     await page.waitForSelector("#view-search:not([hidden])");
     ok((await page.inputValue("#search-form [name=plate]")) === "1AMW240", "a read plate goes on to the search form");
@@ -103,13 +116,15 @@ export async function pagesTests({ browser, url, api, ok, admin, adminId, USER_P
     ok(vidRows.length === 2 && vidRows[0].includes("CWW2245") && vidRows[1].includes("CYZ5139") &&
       vidRows[1].includes("1.0-1.0 s, 1 frame") && summary.includes("2 frames read, 2 vehicles"),
     "a video: one row per vehicle, with when", [vidRows, summary]);
+    ok(await page.isHidden("#recognize-photo"), "a video shows no photo");
   } else {
     ok(true, "# SKIP no labelled scene beside the checkout for the photo test");
   }
   await page.setInputFiles("#recognize-form [name=photo]", { name: "notes.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not a photo at all") });
   await page.click("#recognize-form button");
   const recErr = await formError("#recognize-form");
-  ok(recErr.includes("image") && (await page.isHidden("#recognize-results")), "a file that is not an image gets a clear error", recErr);
+  ok(recErr.includes("image") && (await page.isHidden("#recognize-results")) && (await page.isHidden("#recognize-photo")),
+    "a file that is not an image gets a clear error", recErr);
 
   // --- hotlists: create a list, add a partial-plate entry with a look-back ---
   await page.click("nav button[data-view=hotlists]");
