@@ -85,10 +85,12 @@ void recog__resize(const recog_image *src, int dst_w, int dst_h, float *dst);
  * Outside the image reads as the nearest edge pixel. OUT: dst. */
 void recog__crop(const recog_image *src, float x0, float y0, float x1, float y1, int dst_w,
                  int dst_h, float *dst);
-/* recog__crop with every column of the box moved down by slope * (its x - the box's centre x):
- * a plate whose lines of text fall (slope > 0) or rise to the right comes out level. */
+/* recog__crop with every column of the box moved down by slope * (its x - the box's centre x)
+ * and every row moved right by tilt * (its y - the box's centre y): a plate whose lines of text
+ * fall (slope > 0) or rise to the right, and whose upright strokes lean (a plate turned in the
+ * picture: tilt near -slope), comes out level and upright. */
 void recog__crop_sheared(const recog_image *src, float x0, float y0, float x1, float y1,
-                         float slope, int dst_w, int dst_h, float *dst);
+                         float slope, float tilt, int dst_w, int dst_h, float *dst);
 
 /* One detection in image pixels. */
 typedef struct recog__box {
@@ -107,6 +109,10 @@ void recog__orient(recog_image *img, int orientation);
  * (quad.c); 0 for a box too small to tell. */
 #define RECOG__MAX_SLOPE 0.3f
 float recog__plate_slope(const recog_image *img, float x0, float y0, float x1, float y1);
+/* How far the upright strokes in that box lean (dx/dy, within +-RECOG__MAX_SLOPE): the shift per
+ * row that makes the column sums of its horizontal gradient sharpest; 0 for strokes that stand
+ * upright, as on a plate that only leans as seen from the roadside. */
+float recog__plate_tilt(const recog_image *img, float x0, float y0, float x1, float y1);
 
 /* Intersection over union of two boxes (0 when they do not overlap). */
 float recog__box_iou(const recog__box *a, const recog__box *b);
@@ -138,12 +144,12 @@ void recog__read_box(const recog__net *const *rds, int nrd, const recog_image *i
                      float y0, float x1, float y1, int topn, int us, recog_plate *plate);
 
 /* The reader's per-column class probabilities [T][C] (caller frees) for the box (x0,y0)-(x1,y1)
- * of img cut level by slope (recog__crop_sheared) at the reader's input height and out_w
- * columns (a multiple of 4: the reader is fully convolutional), bias (NULL: none) added to the
- * class scores before the softmax. OUT: *T, *C. */
+ * of img cut level and upright by slope and tilt (recog__crop_sheared) at the reader's input height
+ * and out_w columns (a multiple of 4: the reader is fully convolutional), bias (NULL: none) added
+ * to the class scores before the softmax. OUT: *T, *C. */
 float *recog__strip_probs(const recog__net *rd, const recog_image *img, float x0, float y0,
-                          float x1, float y1, float slope, int out_w, const float *bias, int *T,
-                          int *C);
+                          float x1, float y1, float slope, float tilt, int out_w, const float *bias,
+                          int *T, int *C);
 
 /* CTC decoding of reader output probs[t][c] (c = 0 blank, 1..n_alpha) into the best topn
  * readings. OUT: cand (topn slots), returns how many were filled (0 when nothing was read). */

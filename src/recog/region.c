@@ -218,6 +218,8 @@ int recog__region_detect(const recog__net *rd, const recog_image *img, const rec
     float y0 = (pl->corners[0].y + pl->corners[1].y) / 2;
     float h = (pl->corners[3].y + pl->corners[2].y) / 2 - y0;
     if (h < 1) return -1;
+    /* A turned plate's sides lean: each band is cut where the plate is at the band's height. */
+    float tilt = (pl->corners[3].x - pl->corners[0].x) / h, yc = y0 + h / 2;
     float score[N_REGIONS];
     for (int i = 0; i < N_REGIONS; i++) score[i] = -INFINITY;
     for (int b = 0; b < N_NAME_BANDS; b++) {
@@ -228,8 +230,10 @@ int recog__region_detect(const recog__net *rd, const recog_image *img, const rec
         if (ow < rd->in_w) ow = rd->in_w;
         if (ow > 4 * rd->in_w) ow = 4 * rd->in_w;
         int T, C;
-        float *probs = recog__strip_probs(rd, img, x0 - NAME_BAND_GX * w, by0,
-                                          x1 + NAME_BAND_GX * w, by1, slope, ow, NULL, &T, &C);
+        float across = tilt * ((by0 + by1) / 2 - yc);
+        float *probs = recog__strip_probs(rd, img, x0 + tilt * h / 2 + across - NAME_BAND_GX * w,
+                                          by0, x1 + tilt * h / 2 + across + NAME_BAND_GX * w, by1,
+                                          slope, tilt, ow, NULL, &T, &C);
         for (int i = 0; i < N_REGIONS; i++) {
             char name[RECOG__CTC_TEXT_MAX + 1];
             name_letters(regions[i].name, name);

@@ -98,34 +98,31 @@ static inline float px(const recog_image *s, int x, int y) {
 
 void recog__crop(const recog_image *src, float x0, float y0, float x1, float y1, int dst_w,
                  int dst_h, float *dst) {
-    recog__crop_sheared(src, x0, y0, x1, y1, 0.0f, dst_w, dst_h, dst);
+    recog__crop_sheared(src, x0, y0, x1, y1, 0.0f, 0.0f, dst_w, dst_h, dst);
 }
 
 void recog__crop_sheared(const recog_image *src, float x0, float y0, float x1, float y1,
-                         float slope, int dst_w, int dst_h, float *dst) {
-    float sx = (x1 - x0) / dst_w, sy = (y1 - y0) / dst_h, xc = (x0 + x1) / 2;
+                         float slope, float tilt, int dst_w, int dst_h, float *dst) {
+    float sx = (x1 - x0) / dst_w, sy = (y1 - y0) / dst_h, xc = (x0 + x1) / 2, yc = (y0 + y1) / 2;
     /* Per column: where it samples across, and how far down the shear moves it. */
-    int *ix = pk_xmalloc(sizeof(int) * (size_t)dst_w);
-    float *dx = pk_xmalloc(sizeof(float) * (size_t)dst_w);
+    float *fx0 = pk_xmalloc(sizeof(float) * (size_t)dst_w);
     float *down = pk_xmalloc(sizeof(float) * (size_t)dst_w);
     for (int x = 0; x < dst_w; x++) {
-        float fx = x0 + (x + 0.5f) * sx - 0.5f;
-        ix[x] = (int)floorf(fx);
-        dx[x] = fx - ix[x];
-        down[x] = slope * (fx + 0.5f - xc);
+        fx0[x] = x0 + (x + 0.5f) * sx - 0.5f;
+        down[x] = slope * (fx0[x] + 0.5f - xc);
     }
     for (int y = 0; y < dst_h; y++) {
         float fy0 = y0 + (y + 0.5f) * sy - 0.5f;
+        float across = tilt * (fy0 + 0.5f - yc); /* the row's shift when strokes tilt */
         for (int x = 0; x < dst_w; x++) {
-            float fy = fy0 + down[x];
-            int iy = (int)floorf(fy);
-            float dy = fy - iy, ex = dx[x];
-            float v = (px(src, ix[x], iy) * (1 - ex) + px(src, ix[x] + 1, iy) * ex) * (1 - dy) +
-                      (px(src, ix[x], iy + 1) * (1 - ex) + px(src, ix[x] + 1, iy + 1) * ex) * dy;
+            float fx = fx0[x] + across, fy = fy0 + down[x];
+            int ix = (int)floorf(fx), iy = (int)floorf(fy);
+            float ex = fx - ix, dy = fy - iy;
+            float v = (px(src, ix, iy) * (1 - ex) + px(src, ix + 1, iy) * ex) * (1 - dy) +
+                      (px(src, ix, iy + 1) * (1 - ex) + px(src, ix + 1, iy + 1) * ex) * dy;
             dst[(size_t)y * dst_w + x] = v / 255.0f;
         }
     }
     free(down);
-    free(dx);
-    free(ix);
+    free(fx0);
 }

@@ -640,9 +640,12 @@ static void test_plate_slope(void **state) {
         float lean = fabsf(slopes[i]) * 100;
         float s = recog__plate_slope(&img, 100, 70 - lean, 300, 170 + lean);
         assert_true(fabsf(s - slopes[i]) <= 0.015f);
+        /* Its strokes stand upright (a shear, not a turn): no tilt. */
+        float t = recog__plate_tilt(&img, 100, 70 - lean, 300, 170 + lean);
+        if (fabsf(t) > 0.02f) fail_msg("slope %.2f: tilt %.2f", slopes[i], t);
         /* Level once sheared: each row of the crop is one colour across the strokes' rows. */
         float crop[64 * 128];
-        recog__crop_sheared(&img, 110, 91.5f, 290, 94.5f, s, 128, 4, crop);
+        recog__crop_sheared(&img, 110, 91.5f, 290, 94.5f, s, 0.0f, 128, 4, crop);
         float hi = 0;
         for (int k = 0; k < 4 * 128; k++) {
             int x = (int)(110 + (k % 128 + 0.5f) * 180 / 128.0f);

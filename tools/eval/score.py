@@ -16,7 +16,8 @@ Runs the binary on one core (taskset -c 0, OPENBLAS_NUM_THREADS=1) and prints:
   - background images: the share with no plate reported, on the held-out tenth (index % 10 == 0,
     never trained on) and on all;
   - the unseen US scenes shrunk to 3/4 and 1/2 of their size (smaller plates than the
-    benchmark's, as other cameras and distances give), top-1;
+    benchmark's, as other cameras and distances give), and turned 5, 10 and -10 degrees about
+    the plate (plates turned in the picture), top-1;
   - model load time.
 Only the standard library is needed (and python3-pil for the shrunk scenes).
 """
@@ -187,19 +188,24 @@ def crops(binary, models, data, env):
             "median_ms": statistics.median(times) if times else float("nan"), "misses": misses}
 
 
-def scaled_scenes(binary, models, data, env, factor):
-    """Top-1 on the unseen half of the US scenes shrunk by factor (JPEG quality 90): how reading
-    holds up on smaller plates than the benchmark's, as other cameras and distances give."""
+def scaled_scenes(binary, models, data, env, factor, degrees=0):
+    """Top-1 on the unseen half of the US scenes shrunk by factor, or turned by degrees
+    (counter-clockwise, about the plate's centre), JPEG quality 90: how reading holds up on
+    smaller plates than the benchmark's, as other cameras and distances give, and on plates turned
+    in the picture (a camera that rolls, a crooked plate, a phone held askew)."""
     try:
         from PIL import Image
     except ImportError:
         return None
     labels = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for img, (plate, _) in scene_labels(data, "us").items():
+        for img, (plate, box) in scene_labels(data, "us").items():
             if not scene_is_val(img):
                 continue
             im = Image.open(img).convert("RGB")
+            if degrees:
+                im = im.rotate(degrees, resample=Image.BICUBIC,
+                               center=((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
             im = im.resize((max(1, int(im.width * factor)), max(1, int(im.height * factor))),
                            Image.BILINEAR)
             out = os.path.join(tmp, os.path.splitext(os.path.basename(img))[0] + ".jpg")
@@ -292,6 +298,7 @@ def main():
     cr = crops(a.bin, a.models, a.data, env)
     cs = crops_with_state(a.bin, a.models, a.data, env)
     small = [scaled_scenes(a.bin, a.models, a.data, env, f) for f in (0.75, 0.5)]
+    turned = [scaled_scenes(a.bin, a.models, a.data, env, 1, d) for d in (5, 10, -10)]
     bg = backgrounds(a.bin, a.models, a.data, env)
     lt = load_time(a.bin, a.models, env)
     bt = best_times(a.bin, a.models, env, us["by_file720"], 3)
@@ -304,6 +311,8 @@ def main():
          pct(us["top1"], us["top5"], us["found"])),
         ("US scenes top-1, unseen half, shrunk to 3/4 / 1/2", "",
          pct(*small) if None not in small else "n/a (needs python3-pil)"),
+        ("US scenes top-1, unseen half, turned 5 / 10 / -10 degrees", "",
+         pct(*turned) if None not in turned else "n/a (needs python3-pil)"),
         (f"EU scenes top-1, unseen half ({eu['n_val']}, -c eu)", ">= 90%", pct(eu["val_top1"])),
         ("EU scenes top-5 / found, unseen half", "", pct(eu["val_top5"], eu["val_found"])),
         (f"EU scenes top-1 / top-5 / found, all {eu['n']} (half trained on)", "",
