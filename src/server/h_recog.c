@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/isolate.h"
 #include "server/server_int.h"
 
 #define RECOG_BODY_MAX ((size_t)32 << 20)
@@ -111,6 +112,51 @@ static int video_frame(void *ctx, const recog_image *frame, long index, double t
     return rc;
 }
 
+/* What the child process gets: the request (its body and the engine, in the child's copy of
+ * the server's memory) and the parsed parameters. */
+typedef struct video_work {
+    server_req *r;
+    const recog_params *p;
+    int every;
+    double gap_ms;
+} video_work;
+
+/* Runs in the child (pk_isolate_run): decodes and reads the clip, answers the JSON text. */
+static int video_run(void *arg, char **out, size_t *out_len, pk_err *err) {
+    video_work *w = arg;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    video_job j = {.r = w->r,
+                   .p = w->p,
+                   .grouper = recog_grouper_new(w->p->topn, w->gap_ms),
+                   .groups = json_array(),
+                   .epoch_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+                   .err = err};
+    int rc = recog_video_frames_mem(w->r->body, w->r->body_len, "video", w->every, 0, video_frame,
+                                    &j, err);
+    if (rc == 1 && j.truncated) rc = 0;
+    if (rc) {
+        recog_grouper_free(j.grouper);
+        json_decref(j.groups);
+        return rc;
+    }
+    recog_grouper_finish(j.grouper, video_group, &j);
+    recog_grouper_free(j.grouper);
+    json_t *o = json_pack("{s:s,s:I,s:i,s:i,s:b,s:o}", "data_type", "alpr_video", "frames_read",
+                          (json_int_t)j.frames, "img_width", j.width, "img_height", j.height,
+                          "truncated", j.truncated, "groups", j.groups);
+    *out = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!*out) return pk_err_set(err, PK_EINVAL, "video: the answer could not be written");
+    *out_len = strlen(*out);
+    return PK_OK;
+}
+
+/* The clip is decoded in a child process (core/isolate.h): FFmpeg's demuxers and decoders run on
+ * bytes the uploader chose, and a memory-safety bug there must not reach the server. The limits
+ * leave room for VIDEO_MAX_FRAMES frames at about 20 ms each. */
+#define VIDEO_SECONDS 300
+
 static int recognize_video(server_req *r) {
     static const char *const allowed[] = {"country", "topn",   "region", "detect_region",
                                           "every",   "gap_ms", NULL};
@@ -124,31 +170,21 @@ static int recognize_video(server_req *r) {
         return server__reply_error(r, 400, "invalid", "body: send the video file");
     pk_err err;
     pk_err_clear(&err);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    video_job j = {.r = r,
-                   .p = &p,
-                   .grouper = recog_grouper_new(p.topn, (double)gap),
-                   .groups = json_array(),
-                   .epoch_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
-                   .err = &err};
     double t0 = recog_now_ms();
-    int rc =
-        recog_video_frames_mem(r->body, r->body_len, "video", (int)every, 0, video_frame, &j, &err);
-    if (rc == 1 && j.truncated) rc = 0;
-    if (rc) {
-        recog_grouper_free(j.grouper);
-        json_decref(j.groups);
-        /* What FFmpeg cannot open or decode is the caller's to fix (400); frames over the pixel
-         * limit 413. */
+    video_work w = {r, &p, (int)every, (double)gap};
+    pk_isolate_limits lim = {VIDEO_SECONDS, 0};
+    char *text = NULL;
+    size_t len = 0;
+    int rc = pk_isolate_run("video", video_run, &w, &lim, &text, &len, &err);
+    json_t *o = rc ? NULL : json_loadb(text, len, 0, NULL);
+    free(text);
+    if (rc || !o) {
+        /* What FFmpeg cannot open or decode, or crashes on, is the caller's to fix (400); frames
+         * over the pixel limit, or a clip that takes too long, 413. */
+        if (!rc) pk_err_set(&err, PK_ECORRUPT, "video: the reading gave no usable answer");
         return server__reply_pkerr(r, rc == PK_ELIMIT ? rc : PK_EINVAL, &err);
     }
-    recog_grouper_finish(j.grouper, video_group, &j);
-    recog_grouper_free(j.grouper);
-    json_t *o = json_pack("{s:s,s:I,s:i,s:i,s:f,s:b,s:o}", "data_type", "alpr_video", "frames_read",
-                          (json_int_t)j.frames, "img_width", j.width, "img_height", j.height,
-                          "processing_time_ms", recog_now_ms() - t0, "truncated", j.truncated,
-                          "groups", j.groups);
+    json_object_set_new(o, "processing_time_ms", json_real(recog_now_ms() - t0));
     return server__reply_json(r, 200, o);
 }
 
