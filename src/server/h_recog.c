@@ -48,6 +48,38 @@ static int params_from(server_req *r, recog_params *p) {
     return 0;
 }
 
+/* Runs in the child (pk_isolate_run): decodes and reads the uploaded image, answers the JSON
+ * text. */
+typedef struct image_work {
+    server_req *r;
+    const recog_params *p;
+} image_work;
+
+static int image_run(void *arg, char **out, size_t *out_len, pk_err *err) {
+    image_work *w = arg;
+    recog_image img;
+    int rc = recog_image_decode(w->r->body, w->r->body_len, "image", 0, &img, err);
+    if (rc) return rc;
+    recog_result res;
+    rc = recog_run(w->r->srv->rec, &img, w->p, &res, err);
+    if (!rc) {
+        json_t *o = recog_result_json(&img, &res, w->p->topn);
+        *out = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        if (!*out)
+            rc = pk_err_set(err, PK_EINVAL, "image: the answer could not be written");
+        else
+            *out_len = strlen(*out);
+    }
+    recog_result_fini(&res);
+    recog_image_fini(&img);
+    return rc;
+}
+
+/* An image is decoded in a child process too (core/isolate.h; libjpeg-turbo, libpng and libexif
+ * on bytes the uploader chose), for about a millisecond of fork per upload. */
+#define IMAGE_SECONDS 60
+
 static int recognize(server_req *r) {
     static const char *const allowed[] = {"country", "topn", "region", "detect_region", NULL};
     if (server__query_only(r, allowed)) return 0;
@@ -55,21 +87,20 @@ static int recognize(server_req *r) {
     if (params_from(r, &p)) return 0;
     if (!r->body || r->body_len == 0)
         return server__reply_error(r, 400, "invalid", "body: send the image (JPEG or PNG)");
-    recog_image img;
     pk_err err;
     pk_err_clear(&err);
-    int rc = recog_image_decode(r->body, r->body_len, "image", 0, &img, &err);
-    /* A bad upload is the caller's to fix (400), an over-large one 413. */
-    if (rc) return server__reply_pkerr(r, rc == PK_ELIMIT ? rc : PK_EINVAL, &err);
-    recog_result res;
-    rc = recog_run(r->srv->rec, &img, &p, &res, &err);
-    if (rc) {
-        recog_image_fini(&img);
-        return server__reply_pkerr(r, rc, &err);
+    image_work w = {r, &p};
+    pk_isolate_limits lim = {IMAGE_SECONDS, 0};
+    char *text = NULL;
+    size_t len = 0;
+    int rc = pk_isolate_run("image", image_run, &w, &lim, &text, &len, &err);
+    json_t *o = rc ? NULL : json_loadb(text, len, 0, NULL);
+    free(text);
+    if (rc || !o) {
+        /* A bad upload is the caller's to fix (400), an over-large one 413. */
+        if (!rc) pk_err_set(&err, PK_ECORRUPT, "image: the reading gave no usable answer");
+        return server__reply_pkerr(r, rc == PK_ELIMIT ? rc : PK_EINVAL, &err);
     }
-    json_t *o = recog_result_json(&img, &res, p.topn);
-    recog_result_fini(&res);
-    recog_image_fini(&img);
     return server__reply_json(r, 200, o);
 }
 
