@@ -69,7 +69,7 @@ static void child_limits(const pk_isolate_limits *lim, size_t mapped) {
 #endif
 }
 
-static void child(int fd, pid_t parent, const pk_isolate_limits *lim, size_t mapped,
+static void child(int *fd, pid_t parent, const pk_isolate_limits *lim, size_t mapped,
                   pk_isolated_fn fn, void *arg) {
     /* Die with the parent rather than run on unattended. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -81,6 +81,15 @@ static void child(int fd, pid_t parent, const pk_isolate_limits *lim, size_t map
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Nothing but the answer pipe (and the standard three) stays open: the server's client
+     * connections must close when it closes them, not when a long job ends, and the job has no
+     * business with the database or the listening socket. */
+    if (*fd != 3) {
+        if (dup2(*fd, 3) < 0) _exit(1);
+        *fd = 3;
+    }
+    if (close_range(4, ~0U, 0) != 0)
+        for (int i = 4; i < 65536; i++) close(i);
     child_limits(lim, mapped);
     char *out = NULL;
     size_t out_len = 0;
@@ -89,9 +98,9 @@ static void child(int fd, pid_t parent, const pk_isolate_limits *lim, size_t map
     int32_t code = fn(arg, &out, &out_len, &err);
     uint32_t msg_len = (uint32_t)strnlen(err.msg, sizeof err.msg);
     uint64_t n = out ? (uint64_t)out_len : 0;
-    int bad = write_all(fd, &code, sizeof code) || write_all(fd, &msg_len, sizeof msg_len) ||
-              write_all(fd, err.msg, msg_len) || write_all(fd, &n, sizeof n) ||
-              (n && write_all(fd, out, (size_t)n));
+    int bad = write_all(*fd, &code, sizeof code) || write_all(*fd, &msg_len, sizeof msg_len) ||
+              write_all(*fd, err.msg, msg_len) || write_all(*fd, &n, sizeof n) ||
+              (n && write_all(*fd, out, (size_t)n));
     /* _exit: the parent's atexit handlers and stdio buffers are not the child's to run. */
     _exit(bad ? 1 : 0);
 }
@@ -184,7 +193,7 @@ int pk_isolate_run(const char *what, pk_isolated_fn fn, void *arg, const pk_isol
     }
     if (pid == 0) {
         close(fds[0]);
-        child(fds[1], parent, &l, mapped, fn, arg);
+        child(&fds[1], parent, &l, mapped, fn, arg);
     }
     close(fds[1]);
     char *buf = NULL;

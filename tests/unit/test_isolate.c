@@ -2,6 +2,8 @@
  * the child crashes, overruns its time or memory, or answers nothing; the parent carries on. */
 #include "testutil.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,15 @@ static int answer(void *arg, char **out, size_t *out_len, pk_err *err) {
     *out = malloc(n);
     for (size_t i = 0; i < n; i++) (*out)[i] = (char)('a' + i % 26);
     *out_len = n;
+    return PK_OK;
+}
+
+/* Whether the descriptor *arg is open in the child. */
+static int fd_state(void *arg, char **out, size_t *out_len, pk_err *err) {
+    (void)err;
+    int open_ = fcntl(*(int *)arg, F_GETFD) != -1 || errno != EBADF;
+    *out = strdup(open_ ? "open" : "closed");
+    *out_len = strlen(*out);
     return PK_OK;
 }
 
@@ -80,6 +91,16 @@ static void test_answers(void **state) {
         assert_int_equal(out[len], 0);
         free(out);
     }
+    /* The parent's other descriptors (a server's client connections) are not held open by the
+     * child. */
+    int fd0 = open("/dev/null", O_RDONLY);
+    int fd = fcntl(fd0, F_DUPFD, 20);
+    close(fd0);
+    assert_true(fd >= 20);
+    assert_int_equal(pk_isolate_run("job", fd_state, &fd, NULL, &out, &len, &err), PK_OK);
+    assert_string_equal(out, "closed");
+    free(out);
+    close(fd);
     /* The work's own error, code and message. */
     pk_err_clear(&err);
     assert_int_equal(pk_isolate_run("video", refuse, NULL, NULL, &out, &len, &err), PK_EINVAL);
