@@ -191,6 +191,22 @@ static void detect_region(const recog__net *rd, const recog_image *img, const re
     pl->ms += recog_now_ms() - t0;
 }
 
+/* The long side a scene is scaled to for detection. European scenes in the benchmarks are
+ * close-ups with large plates: a smaller scale keeps them within the plate widths the detector
+ * was trained on (16-190 px). A large frame (a 4K camera's) is scaled less far, so that plates
+ * as small in pixels as a 1280x720 scene's stay findable: past a long side of about 2,850 px the
+ * size grows with it, up to a third more. 4K frames holding nine unseen 1280x720 scenes each:
+ * 20 of their 36 plates read at 768, 29 at 1024 (1536: 29, in 137 ms against 85), the
+ * 1280x720 scenes themselves unchanged; 2560x1440 frames of four read 27 and 28 of 36 at 768
+ * and 1024, so they are left at 768 (MODEL_CARD.md). */
+static int detect_size(const recog_image *img, recog_country country) {
+    int base = country == RECOG_EU ? 512 : 768;
+    int lng = img->width > img->height ? img->width : img->height;
+    int grown = (int)((float)lng * 0.27f * (float)base / 768.0f);
+    if (grown <= base) return base;
+    return grown < base * 4 / 3 ? grown : base * 4 / 3;
+}
+
 int recog_run(const recog *r, const recog_image *img, const recog_params *p, recog_result *res,
               pk_err *err) {
     memset(res, 0, sizeof *res);
@@ -205,9 +221,7 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
     recog__box boxes[MAX_BOXES];
     int n;
     const recog__box_cal *cal = p->country == RECOG_EU ? &cal_eu : &cal_us;
-    /* European scenes in the benchmarks are close-ups with large plates: a smaller scale keeps them
-     * within the plate widths the detector was trained on (16-190 px). */
-    int size = p->det_size ? p->det_size : p->country == RECOG_EU ? 512 : 768;
+    int size = p->det_size ? p->det_size : detect_size(img, p->country);
     /* A second pass at 2/5 of the size finds close-up plates, too large for the first. */
     rc = recog__detect(&r->det, img, size, size * 2 / 5, cal, th, boxes, maxp, &n, err);
     if (rc) return rc;

@@ -17,7 +17,8 @@ Runs the binary on one core (taskset -c 0, OPENBLAS_NUM_THREADS=1) and prints:
     never trained on) and on all;
   - the unseen US scenes shrunk to 3/4 and 1/2 of their size (smaller plates than the
     benchmark's, as other cameras and distances give), and turned 5, 10 and -10 degrees about
-    the plate (plates turned in the picture), top-1;
+    the plate (plates turned in the picture), top-1, and the plates read in 3840x2160 frames
+    tiling nine unseen 1280x720 scenes each (a 4K camera's small plates);
   - model load time.
 Only the standard library is needed (and python3-pil for the shrunk scenes).
 """
@@ -217,6 +218,31 @@ def scaled_scenes(binary, models, data, env, factor, degrees=0):
     return ok / max(1, len(labels))
 
 
+def framed_scenes(binary, models, data, env):
+    """Plates read in 3840x2160 frames each tiling nine unseen 1280x720 US scenes (as a 4K
+    camera's frame holds plates as small in pixels as theirs): (read, out of, mean ms)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    items = [(i, p) for i, (p, _) in sorted(scene_labels(data, "us").items())
+             if scene_is_val(i) and Image.open(i).size == (1280, 720)]
+    want = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(0, len(items) - 8, 9):
+            frame = Image.new("RGB", (3840, 2160))
+            for j, (img, _) in enumerate(items[k:k + 9]):
+                frame.paste(Image.open(img).convert("RGB"), ((j % 3) * 1280, (j // 3) * 720))
+            out = os.path.join(tmp, f"frame{k}.jpg")
+            frame.save(out, quality=90)
+            want[out] = [p for _, p in items[k:k + 9]]
+        res, _ = run(binary, models, ["-c", "us"], list(want), env)
+    got = sum(sum(p in {r["plate"] for r in res[f]["results"]} for p in ps)
+              for f, ps in want.items() if f in res)
+    ms = [res[f]["processing_time_ms"] for f in want if f in res]
+    return got, sum(len(ps) for ps in want.values()), sum(ms) / max(1, len(ms))
+
+
 def crops_with_state(binary, models, data, env):
     """Top-1 on the unseen half of the crops read with each crop's state from groundtruth.csv
     (`read -p ST`), as a department reads with its own state: what the state formats add."""
@@ -299,6 +325,7 @@ def main():
     cs = crops_with_state(a.bin, a.models, a.data, env)
     small = [scaled_scenes(a.bin, a.models, a.data, env, f) for f in (0.75, 0.5)]
     turned = [scaled_scenes(a.bin, a.models, a.data, env, 1, d) for d in (5, 10, -10)]
+    framed = framed_scenes(a.bin, a.models, a.data, env)
     bg = backgrounds(a.bin, a.models, a.data, env)
     lt = load_time(a.bin, a.models, env)
     bt = best_times(a.bin, a.models, env, us["by_file720"], 3)
@@ -313,6 +340,8 @@ def main():
          pct(*small) if None not in small else "n/a (needs python3-pil)"),
         ("US scenes top-1, unseen half, turned 5 / 10 / -10 degrees", "",
          pct(*turned) if None not in turned else "n/a (needs python3-pil)"),
+        ("US plates read in 4K frames of nine unseen 1280x720 scenes; mean ms", "",
+         f"{framed[0]} of {framed[1]}; {framed[2]:.0f}" if framed else "n/a (needs python3-pil)"),
         (f"EU scenes top-1, unseen half ({eu['n_val']}, -c eu)", ">= 90%", pct(eu["val_top1"])),
         ("EU scenes top-5 / found, unseen half", "", pct(eu["val_top5"], eu["val_found"])),
         (f"EU scenes top-1 / top-5 / found, all {eu['n']} (half trained on)", "",

@@ -1,0 +1,92 @@
+/* recog: a large frame (a 4K camera's) is scanned finely enough that plates as small in pixels
+ * as a 1280x720 scene's are still found (recog.c detect_size). */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recog/recog.h"
+
+static const char *root(void) {
+    const char *r = getenv("PK_ROOT");
+    return r && *r ? r : ".";
+}
+
+/* Nine unseen labelled 1280x720 scenes tiled 3 x 3 into one 3840x2160 frame. */
+static const struct {
+    const char *file, *plate;
+} tiles[9] = {
+    {"22e54a62-57a8-4a0a-88c1-4b9758f67651.jpg", "SL7C6S"},
+    {"33fa5185-0286-4e8f-b775-46162eba39d4.jpg", "R820503"},
+    {"5b562a61-34ad-4f00-9164-d34abb7a38e4.jpg", "91A4ZA"},
+    {"us1.jpg", "4PCI264"},
+    {"wts-lg-000018.jpg", "CG2H2U"},
+    {"wts-lg-000031.jpg", "FE9N6K"},
+    {"wts-lg-000033.jpg", "PK2V6M"},
+    {"wts-lg-000037.jpg", "RDN464"},
+    {"wts-lg-000047.jpg", "CLT0108"},
+};
+
+static int plates_read(const recog *r, const recog_image *frame, int det_size) {
+    recog_params p;
+    recog_params_init(&p);
+    p.det_size = det_size;
+    recog_result res;
+    pk_err err;
+    assert_int_equal(recog_run(r, frame, &p, &res, &err), PK_OK);
+    int n = 0;
+    for (int t = 0; t < 9; t++)
+        for (int k = 0; k < res.n; k++)
+            if (!strcmp(res.plates[k].plate, tiles[t].plate)) {
+                n++;
+                break;
+            }
+    recog_result_fini(&res);
+    return n;
+}
+
+/* Skipped without the labelled data beside the checkout. */
+static void test_4k_frame(void **state) {
+    (void)state;
+    recog_image frame = {3840, 2160, calloc((size_t)3840 * 2160, 1)};
+    pk_err err;
+    for (int t = 0; t < 9; t++) {
+        char path[1200];
+        const char *data = getenv("PK_DATA");
+        if (data && *data)
+            snprintf(path, sizeof path, "%s/openalpr-benchmarks/endtoend/us/%s", data,
+                     tiles[t].file);
+        else
+            snprintf(path, sizeof path, "%s/../shared/data/openalpr-benchmarks/endtoend/us/%s",
+                     root(), tiles[t].file);
+        recog_image img;
+        if (recog_image_load(path, 0, &img, &err) != PK_OK) {
+            free(frame.px);
+            skip();
+        }
+        assert_int_equal(img.width, 1280);
+        assert_int_equal(img.height, 720);
+        for (int y = 0; y < 720; y++)
+            memcpy(frame.px + (size_t)((t / 3) * 720 + y) * 3840 + (t % 3) * 1280,
+                   img.px + (size_t)y * 1280, 1280);
+        recog_image_fini(&img);
+    }
+    char models[1100];
+    snprintf(models, sizeof models, "%s/models", root());
+    recog *r = NULL;
+    assert_int_equal(recog_open(models, &r, &err), PK_OK);
+    int fine = plates_read(r, &frame, 0), coarse = plates_read(r, &frame, 768);
+    print_message("4K frame: %d of 9 plates read by default, %d at 768\n", fine, coarse);
+    if (fine < 6 || fine < coarse + 3)
+        fail_msg("4K frame: %d of 9 plates read by default, %d at 768", fine, coarse);
+    recog_free(r);
+    free(frame.px);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_4k_frame),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
