@@ -13,9 +13,10 @@
 #include "core/plate.h"
 #include "core/pktime.h"
 
-/* A canvass whose area covers more cells than this (about a 5 km radius) reads the (ts) index
- * instead: past that, thousands of index seeks cost more than a day's reads. */
-#define MAX_CELLS 2500
+/* A canvass that would read more index ranges than this (one per row of cells per six-hour
+ * slot: a 1 km x 24 h canvass reads about 55, a 5 km one 250, 1 km over 30 days 1,300) reads the
+ * (ts) index instead: past that, thousands of index seeks cost more than the window's reads. */
+#define MAX_RANGES 2500
 
 enum kind { K_EXACT, K_PATTERN, K_FUZZY, K_CANVASS, K_FILTER };
 static const char *const KIND_NAMES[] = {"exact", "pattern", "fuzzy", "canvass", "filter"};
@@ -48,8 +49,7 @@ typedef struct keys {
     key *items;
     size_t n, cap;
     const plan *p;
-    int rank;   /* closeness of the plate being collected */
-    int inside; /* the cell being collected lies wholly in the area: no position test */
+    int rank; /* closeness of the plate being collected */
 } keys;
 
 static double now_ms(void) {
@@ -81,8 +81,7 @@ static int cursor_parse(const char *s, plan *p, pk_err *err) {
     unsigned long long ts, id;
     int used = 0;
     if (strlen(s) >= SEARCH_CURSOR_MAX ||
-        sscanf(s, "c1.%x.%llx.%llx%n", &rank, &ts, &id, &used) != 3 || s[used] != '\0' ||
-        rank > 3)
+        sscanf(s, "c1.%x.%llx.%llx%n", &rank, &ts, &id, &used) != 3 || s[used] != '\0' || rank > 3)
         return pk_err_set(err, PK_EINVAL, "cursor: not a cursor this search handed out");
     p->has_cursor = 1;
     p->cur_rank = (int)rank;
@@ -121,8 +120,9 @@ static int compile(const search_query *q, plan *p, pk_err *err) {
         if (!pk_geo_valid(q->lat, q->lon))
             return pk_err_set(err, PK_EINVAL, "near: latitude or longitude out of range");
         if (!(q->radius_m > 0) || q->radius_m > 1e6)
-            return pk_err_set(err, PK_EINVAL, "near: radius must be more than 0 and at most "
-                                              "1000000 metres");
+            return pk_err_set(err, PK_EINVAL,
+                              "near: radius must be more than 0 and at most "
+                              "1000000 metres");
         p->area = A_NEAR;
         p->lat = q->lat;
         p->lon = q->lon;
@@ -167,8 +167,7 @@ static int compile(const search_query *q, plan *p, pk_err *err) {
 static json_t *jtext(const char *s) {
     char buf[201];
     size_t n = 0;
-    for (; s[n] && n < sizeof buf - 1; n++)
-        buf[n] = (s[n] >= 0x20 && s[n] < 0x7f) ? s[n] : '?';
+    for (; s[n] && n < sizeof buf - 1; n++) buf[n] = (s[n] >= 0x20 && s[n] < 0x7f) ? s[n] : '?';
     buf[n] = '\0';
     return json_string(buf);
 }
@@ -183,26 +182,29 @@ static json_t *query_obj(const search_query *q) {
     json_t *o = json_object();
     char norm[PK_PLATE_MAX + 1];
     if (q->plate && q->plate[0])
-        json_object_set_new(o, "plate", pk_plate_normalize(q->plate, norm, NULL) == PK_OK
-                                            ? json_string(norm)
-                                            : jtext(q->plate));
+        json_object_set_new(o, "plate",
+                            pk_plate_normalize(q->plate, norm, NULL) == PK_OK ? json_string(norm)
+                                                                              : jtext(q->plate));
     if (q->pattern && q->pattern[0]) {
         pk_pattern pat;
-        json_object_set_new(o, "pattern", pk_pattern_compile(q->pattern, &pat, NULL) == PK_OK
-                                              ? json_string(pat.text)
-                                              : jtext(q->pattern));
+        json_object_set_new(o, "pattern",
+                            pk_pattern_compile(q->pattern, &pat, NULL) == PK_OK
+                                ? json_string(pat.text)
+                                : jtext(q->pattern));
     }
     if (q->fuzzy) json_object_set_new(o, "fuzzy", json_true());
     if (q->has_from) json_object_set_new(o, "from", jtime(q->from));
     if (q->has_to) json_object_set_new(o, "to", jtime(q->to));
     if (q->camera && q->camera[0]) json_object_set_new(o, "camera", jtext(q->camera));
     if (q->has_near)
-        json_object_set_new(o, "near", json_pack("{s:f,s:f,s:f}", "lat", q->lat, "lon", q->lon,
-                                                 "radius_m", q->radius_m));
+        json_object_set_new(
+            o, "near",
+            json_pack("{s:f,s:f,s:f}", "lat", q->lat, "lon", q->lon, "radius_m", q->radius_m));
     if (q->has_box)
-        json_object_set_new(o, "box", json_pack("{s:f,s:f,s:f,s:f}", "min_lat", q->box.min_lat,
-                                                "min_lon", q->box.min_lon, "max_lat",
-                                                q->box.max_lat, "max_lon", q->box.max_lon));
+        json_object_set_new(o, "box",
+                            json_pack("{s:f,s:f,s:f,s:f}", "min_lat", q->box.min_lat, "min_lon",
+                                      q->box.min_lon, "max_lat", q->box.max_lat, "max_lon",
+                                      q->box.max_lon));
     if (q->limit) json_object_set_new(o, "limit", json_integer((json_int_t)q->limit));
     if (q->cursor && q->cursor[0]) json_object_set_new(o, "cursor", jtext(q->cursor));
     return o;
@@ -247,7 +249,7 @@ static int collect(void *ctx, const store_read_key *k) {
     const plan *p = ks->p;
     if (k->ts < p->from || k->ts > p->to) return 0;
     if (p->camera_id && k->camera_id != p->camera_id) return 0;
-    if (!ks->inside && !in_area(p, k)) return 0;
+    if (!in_area(p, k)) return 0;
     if (ks->n == ks->cap) {
         if (ks->n >= SEARCH_MAX_READS) return PK_ELIMIT;
         ks->cap = ks->cap ? ks->cap * 2 : 256;
@@ -265,11 +267,11 @@ static int key_cmp(const key *a, const key *b) {
     return 0;
 }
 
-#define SWAP_KEYS(x, y)                                                                    \
-    do {                                                                                   \
-        key t_ = (x);                                                                      \
-        (x) = (y);                                                                         \
-        (y) = t_;                                                                          \
+#define SWAP_KEYS(x, y)                                                                            \
+    do {                                                                                           \
+        key t_ = (x);                                                                              \
+        (x) = (y);                                                                                 \
+        (y) = t_;                                                                                  \
     } while (0)
 
 static int key_qcmp(const void *a, const void *b) {
@@ -320,11 +322,10 @@ static int collect_plates(store *st, const plan *p, const search__plates *pl, ke
     return PK_OK;
 }
 
-/* Where cell (la, lo) lies against the circle: -1 wholly outside (its nearest point to the
- * centre is too far), 1 wholly inside (its farthest corner is near enough), 0 across the edge.
- * The cell is widened by a hundredth of its size on every side so that rounding at its edges
- * can only make the answer 0, which the per-read test then settles. */
-static int cell_vs_circle(const plan *p, int64_t la, int64_t lo) {
+/* Whether cell (la, lo) lies wholly outside the circle (its nearest point to the centre is too
+ * far). The cell is widened by a hundredth of its size on every side so that rounding at its
+ * edges can only keep it, which the per-read test then settles. */
+static int cell_outside_circle(const plan *p, int64_t la, int64_t lo) {
     double pad = 0.01 / STORE_CELL_PER_DEG;
     double lat0 = (double)la / STORE_CELL_PER_DEG - 90.0 - pad;
     double lat1 = (double)(la + 1) / STORE_CELL_PER_DEG - 90.0 + pad;
@@ -332,30 +333,29 @@ static int cell_vs_circle(const plan *p, int64_t la, int64_t lo) {
     double lon1 = (double)(lo + 1) / STORE_CELL_PER_DEG - 180.0 + pad;
     double nlat = p->lat < lat0 ? lat0 : p->lat > lat1 ? lat1 : p->lat;
     double nlon = p->lon < lon0 ? lon0 : p->lon > lon1 ? lon1 : p->lon;
-    if (pk_geo_distance_m(p->lat, p->lon, nlat, nlon) > p->radius_m * 1.001 + 1.0) return -1;
-    double flat = p->lat - lat0 > lat1 - p->lat ? lat0 : lat1;
-    double flon = p->lon - lon0 > lon1 - p->lon ? lon0 : lon1;
-    return pk_geo_distance_m(p->lat, p->lon, flat, flon) < p->radius_m * 0.999 - 1.0;
+    return pk_geo_distance_m(p->lat, p->lon, nlat, nlon) > p->radius_m * 1.001 + 1.0;
 }
 
 static int collect_area(store *st, const plan *p, keys *ks, pk_err *err) {
     int64_t la0 = store_geo_lat_cell(p->box.min_lat), la1 = store_geo_lat_cell(p->box.max_lat);
     int64_t lo0 = store_geo_lon_cell(p->box.min_lon), lo1 = store_geo_lon_cell(p->box.max_lon);
-    if ((la1 - la0 + 1) * (lo1 - lo0 + 1) > MAX_CELLS)
+    int64_t slots = p->to / STORE_SLOT_MS - p->from / STORE_SLOT_MS + 1;
+    if ((la1 - la0 + 1) * slots > MAX_RANGES)
         return store_read_keys_by_time(st, p->from, p->to, p->camera_id, collect, ks, err);
+    /* Each row of cells is read as one range (per slot) from its first to its last cell that is
+     * not wholly outside the area: a circle crosses a row in one stretch. Every read found is
+     * tested against the area itself. */
     for (int64_t la = la0; la <= la1; la++) {
-        for (int64_t lo = lo0; lo <= lo1; lo++) {
-            ks->inside = 0;
-            if (p->area == A_NEAR) {
-                int where = cell_vs_circle(p, la, lo);
-                if (where < 0) continue;
-                ks->inside = where > 0;
-            }
-            int rc = store_read_keys_by_cell(st, la * STORE_CELL_LON_SPAN + lo, p->from, p->to,
-                                             collect, ks, err);
-            ks->inside = 0;
-            if (rc) return rc;
+        int64_t first = lo0, last = lo1;
+        if (p->area == A_NEAR) {
+            while (first <= lo1 && cell_outside_circle(p, la, first)) first++;
+            while (last >= first && cell_outside_circle(p, la, last)) last--;
+            if (first > last) continue;
         }
+        int rc = store_read_keys_in_cells(st, la * STORE_CELL_LON_SPAN + first,
+                                          la * STORE_CELL_LON_SPAN + last, p->from, p->to, collect,
+                                          ks, err);
+        if (rc) return rc;
     }
     return PK_OK;
 }

@@ -7,20 +7,19 @@ static const char SQL_KEYS_PLATE[] =
     "SELECT id, ts FROM reads WHERE plate_id = ?1 AND ts BETWEEN ?2 AND ?3";
 static const char SQL_KEYS_PLATE_POS[] =
     "SELECT id, ts, camera_id, lat, lon FROM reads WHERE plate_id = ?1 AND ts BETWEEN ?2 AND ?3";
-/* The cell expression is the one reads_cell_ts indexes (migration 0009), character for
- * character, so that SQLite matches it to the index, which then covers the whole query.
- * INDEXED BY: the planner would otherwise weigh reads_ts for short time ranges, which reads
- * every read of the range instead of the few in the cell. */
-#define CELL_EXPR                                                                          \
+/* The slot and cell expressions are the ones reads_slot_cell indexes (migration 0012),
+ * character for character, so that SQLite matches them to the index, which then covers the whole
+ * query. INDEXED BY: the planner would otherwise weigh reads_ts for short time ranges, which
+ * reads every read of the range instead of the few in the strip. */
+#define CELL_EXPR                                                                                  \
     "(CAST((lat + 90.0) * 500.0 AS INTEGER) * 180001 + CAST((lon + 180.0) * 500.0 AS INTEGER))"
-static const char SQL_KEYS_CELL[] =
-    "SELECT id, ts, camera_id, lat, lon FROM reads INDEXED BY reads_cell_ts"
-    " WHERE " CELL_EXPR " = ?1 AND ts BETWEEN ?2 AND ?3";
+static const char SQL_KEYS_STRIP[] =
+    "SELECT id, ts, camera_id, lat, lon FROM reads INDEXED BY reads_slot_cell"
+    " WHERE (ts / 21600000) = ?1 AND " CELL_EXPR " BETWEEN ?2 AND ?3 AND ts BETWEEN ?4 AND ?5";
 static const char SQL_KEYS_TIME[] =
     "SELECT id, ts, camera_id, lat, lon, plate_id FROM reads WHERE ts BETWEEN ?1 AND ?2";
-static const char SQL_KEYS_TIME_CAM[] =
-    "SELECT id, ts, camera_id, lat, lon, plate_id FROM reads"
-    " WHERE ts BETWEEN ?1 AND ?2 AND camera_id = ?3";
+static const char SQL_KEYS_TIME_CAM[] = "SELECT id, ts, camera_id, lat, lon, plate_id FROM reads"
+                                        " WHERE ts BETWEEN ?1 AND ?2 AND camera_id = ?3";
 static const char SQL_PLATES_AFTER[] = "SELECT id, text FROM plates WHERE id > ? ORDER BY id";
 static const char SQL_PLATE_FIND_Q[] = "SELECT id FROM plates WHERE text = ?";
 
@@ -71,20 +70,27 @@ int store_read_keys_by_plate(store *st, int64_t plate_id, int64_t from, int64_t 
     return run_keys(st, s, with_pos ? 5 : 2, plate_id, fn, ctx, err);
 }
 
-int store_read_keys_by_cell(store *st, int64_t cell, int64_t from, int64_t to,
-                            int (*fn)(void *ctx, const store_read_key *k), void *ctx,
-                            pk_err *err) {
-    sqlite3_stmt *s = store__stmt(st, SQL_KEYS_CELL, err);
+int store_read_keys_in_cells(store *st, int64_t cell_lo, int64_t cell_hi, int64_t from, int64_t to,
+                             int (*fn)(void *ctx, const store_read_key *k), void *ctx,
+                             pk_err *err) {
+    if (from > to) return PK_OK;
+    sqlite3_stmt *s = store__stmt(st, SQL_KEYS_STRIP, err);
     if (!s) return PK_EDB;
-    sqlite3_bind_int64(s, 1, cell);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
-    return run_keys(st, s, 5, 0, fn, ctx, err);
+    /* C's division truncates as SQLite's does, so these are the slots the index holds. */
+    for (int64_t slot = from / STORE_SLOT_MS; slot <= to / STORE_SLOT_MS; slot++) {
+        sqlite3_bind_int64(s, 1, slot);
+        sqlite3_bind_int64(s, 2, cell_lo);
+        sqlite3_bind_int64(s, 3, cell_hi);
+        sqlite3_bind_int64(s, 4, from);
+        sqlite3_bind_int64(s, 5, to);
+        int rc = run_keys(st, s, 5, 0, fn, ctx, err);
+        if (rc) return rc;
+    }
+    return PK_OK;
 }
 
 int store_read_keys_by_time(store *st, int64_t from, int64_t to, int64_t camera_id,
-                            int (*fn)(void *ctx, const store_read_key *k), void *ctx,
-                            pk_err *err) {
+                            int (*fn)(void *ctx, const store_read_key *k), void *ctx, pk_err *err) {
     sqlite3_stmt *s = store__stmt(st, camera_id ? SQL_KEYS_TIME_CAM : SQL_KEYS_TIME, err);
     if (!s) return PK_EDB;
     sqlite3_bind_int64(s, 1, from);
@@ -94,8 +100,7 @@ int store_read_keys_by_time(store *st, int64_t from, int64_t to, int64_t camera_
 }
 
 int store_plates_after(store *st, int64_t after_id,
-                       int (*fn)(void *ctx, int64_t id, const char *text), void *ctx,
-                       pk_err *err) {
+                       int (*fn)(void *ctx, int64_t id, const char *text), void *ctx, pk_err *err) {
     sqlite3_stmt *s = store__stmt(st, SQL_PLATES_AFTER, err);
     if (!s) return PK_EDB;
     sqlite3_bind_int64(s, 1, after_id);

@@ -15,29 +15,29 @@
 
 typedef struct store store;
 
-#define STORE_STATE_MAX 3   /* two-letter US state or Canadian province, or "" unknown */
-#define STORE_SHA_HEX 64
+#define STORE_STATE_MAX 3 /* two-letter US state or Canadian province, or "" unknown */
+#define STORE_SHA_HEX   64
 
 /* One plate read. Text fields that point outside the struct (candidates, vehicle) are borrowed
  * on insert; on reads returned by store_reads_*, they are owned by the result set. */
 typedef struct store_read {
-    int64_t id;                          /* assigned on insert */
-    unsigned char uuid[16];              /* the unit's identifier for this read */
-    int64_t plate_id;                    /* assigned on insert from plate */
-    char plate[PK_PLATE_MAX + 1];        /* normalized plate text */
-    char state[STORE_STATE_MAX + 1];     /* "" when unknown */
-    int64_t ts;                          /* UTC milliseconds */
-    int64_t camera_id;                   /* cameras.id */
-    char camera[64];                     /* camera name (filled on fetch) */
-    int has_pos;                         /* whether lat/lon hold a position */
+    int64_t id;                      /* assigned on insert */
+    unsigned char uuid[16];          /* the unit's identifier for this read */
+    int64_t plate_id;                /* assigned on insert from plate */
+    char plate[PK_PLATE_MAX + 1];    /* normalized plate text */
+    char state[STORE_STATE_MAX + 1]; /* "" when unknown */
+    int64_t ts;                      /* UTC milliseconds */
+    int64_t camera_id;               /* cameras.id */
+    char camera[64];                 /* camera name (filled on fetch) */
+    int has_pos;                     /* whether lat/lon hold a position */
     double lat, lon;
     double heading;                      /* degrees 0..360, or -1 when unknown */
     double confidence;                   /* 0..100 */
     const char *candidates;              /* JSON array text or NULL */
     char plate_image[STORE_SHA_HEX + 1]; /* "" when none */
     char scene_image[STORE_SHA_HEX + 1];
-    const char *vehicle;                 /* JSON object text or NULL */
-    int64_t ingested_at;                 /* UTC milliseconds */
+    const char *vehicle; /* JSON object text or NULL */
+    int64_t ingested_at; /* UTC milliseconds */
 } store_read;
 
 /* Cameras: finds the camera by name or creates it (kind "fixed", position given or NAN).
@@ -70,7 +70,7 @@ int store_reads_insert(store *st, store_read *reads, size_t n, int *dup, pk_err 
 typedef struct store_read_filter {
     const int64_t *plate_ids;
     size_t n_plate_ids;
-    int64_t from, to;      /* inclusive bounds, UTC ms */
+    int64_t from, to; /* inclusive bounds, UTC ms */
     int64_t camera_id;
     int has_box;
     pk_bbox box;
@@ -102,9 +102,11 @@ int64_t store_reads_count(store *st);
 /* ---- query side for src/search (src/store/reads_query.c) ---- */
 
 /* The geographic cell of a position (0.002 degree x 0.002 degree): the expression the
- * reads_cell_ts index of migration 0009 is built on, computed the same way in C. */
-#define STORE_CELL_PER_DEG 500.0
+ * reads_slot_cell index of migration 0012 is built on, computed the same way in C. */
+#define STORE_CELL_PER_DEG  500.0
 #define STORE_CELL_LON_SPAN 180001
+/* That index's first key: the read's six-hour slot, ts / STORE_SLOT_MS. */
+#define STORE_SLOT_MS 21600000
 int64_t store_geo_cell(double lat, double lon);
 /* The latitude and longitude cell numbers of a position (cell = lat_cell * STORE_CELL_LON_SPAN +
  * lon_cell). */
@@ -114,7 +116,7 @@ int64_t store_geo_lon_cell(double lon);
 /* The light part of a read a query plan filters and orders on before it fetches whole reads. */
 typedef struct store_read_key {
     int64_t id, ts, plate_id, camera_id;
-    int has_pos;      /* whether lat/lon hold a position */
+    int has_pos; /* whether lat/lon hold a position */
     double lat, lon;
 } store_read_key;
 
@@ -122,26 +124,23 @@ typedef struct store_read_key {
  * returns non-zero (that value is returned). With with_pos 0 only id, ts and plate_id are
  * filled (answered from the (plate_id, ts) index alone). */
 int store_read_keys_by_plate(store *st, int64_t plate_id, int64_t from, int64_t to, int with_pos,
-                             int (*fn)(void *ctx, const store_read_key *k), void *ctx,
-                             pk_err *err);
+                             int (*fn)(void *ctx, const store_read_key *k), void *ctx, pk_err *err);
 
-/* The same for every read in one geographic cell (store_geo_cell), from the reads_cell_ts index
- * alone (it covers the query); plate_id is not filled (0). */
-int store_read_keys_by_cell(store *st, int64_t cell, int64_t from, int64_t to,
-                            int (*fn)(void *ctx, const store_read_key *k), void *ctx,
-                            pk_err *err);
+/* The same for every read in the cells cell_lo..cell_hi (store_geo_cell; one row of cells:
+ * the same latitude cell), from the reads_slot_cell index alone (it covers the query), one range
+ * per six-hour slot of from..to; plate_id is not filled (0). */
+int store_read_keys_in_cells(store *st, int64_t cell_lo, int64_t cell_hi, int64_t from, int64_t to,
+                             int (*fn)(void *ctx, const store_read_key *k), void *ctx, pk_err *err);
 
 /* The same for every read with from <= ts <= to (and of camera_id when it is not 0), through the
  * (ts) index; for canvasses too wide for cells and camera/time-only queries. */
 int store_read_keys_by_time(store *st, int64_t from, int64_t to, int64_t camera_id,
-                            int (*fn)(void *ctx, const store_read_key *k), void *ctx,
-                            pk_err *err);
+                            int (*fn)(void *ctx, const store_read_key *k), void *ctx, pk_err *err);
 
 /* Calls fn for every plate with id > after_id, in id order (for keeping an in-memory
  * dictionary current); fn returning non-zero stops the walk (that value is returned). */
 int store_plates_after(store *st, int64_t after_id,
-                       int (*fn)(void *ctx, int64_t id, const char *text), void *ctx,
-                       pk_err *err);
+                       int (*fn)(void *ctx, int64_t id, const char *text), void *ctx, pk_err *err);
 
 /* The id of a plate text (PK_ENOTFOUND when no read ever had it). OUT: *id. */
 int store_plate_find(store *st, const char *text, int64_t *id, pk_err *err);
