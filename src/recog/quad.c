@@ -22,84 +22,77 @@
 #define SAMPLE_W   96    /* the box is sampled this wide, at the same scale down */
 #define SLOPE_STEP 0.01f /* ~0.6 degree */
 
-float recog__plate_slope(const recog_image *img, float x0, float y0, float x1, float y1) {
+/* The shift per line (within +-RECOG__MAX_SLOPE, in box units: aspect converts it to sample
+ * cells) that makes the line sums of g (W columns x H lines, lines 1..H-2 used) sharpest, when
+ * line y of column x moves by shift * (x - centre). Shifts are tried from 0 outwards, so that a
+ * flat sample (all scores equal) gives 0. */
+static float sharpest_shift(const float *g, int W, int H, float aspect) {
+    int steps = (int)lroundf(RECOG__MAX_SLOPE / SLOPE_STEP);
+    int pad = (int)ceilf(RECOG__MAX_SLOPE * aspect * W / 2.0f) + 1, nlines = H + 2 * pad;
+    float *sums = pk_xmalloc(sizeof(float) * (size_t)nlines);
+    float best = -1, best_shift = 0;
+    for (int i = 0; i <= 2 * steps; i++) {
+        int k = (i + 1) / 2 * (i % 2 ? 1 : -1);
+        float s = k * SLOPE_STEP;
+        for (int r = 0; r < nlines; r++) sums[r] = 0;
+        for (int x = 0; x < W; x++) {
+            int shift = (int)lroundf(-s * aspect * (x + 0.5f - W / 2.0f));
+            for (int y = 1; y < H - 1; y++) sums[y + shift + pad] += g[(size_t)y * W + x];
+        }
+        float score = 0;
+        for (int r = 0; r < nlines; r++) score += sums[r] * sums[r];
+        if (score > best) {
+            best = score;
+            best_shift = s;
+        }
+    }
+    free(sums);
+    return best_shift;
+}
+
+/* The box sampled SAMPLE_W wide (at most as high), grey. OUT: *W, *H; the caller frees. NULL
+ * for a box too small to tell a lean (also a box of NaNs). */
+static float *sample_box(const recog_image *img, float x0, float y0, float x1, float y1, int *W,
+                         int *H) {
     float bw = x1 - x0, bh = y1 - y0;
-    if (!(bw >= 8 && bh >= 4)) return 0; /* also a box of NaNs */
-    int W = SAMPLE_W, H = (int)lroundf(SAMPLE_W * bh / bw);
-    if (H < 8) H = 8;
-    if (H > SAMPLE_W) H = SAMPLE_W;
-    float *g = pk_xmalloc(sizeof(float) * (size_t)W * H);
+    if (!(bw >= 8 && bh >= 4)) return NULL;
+    *W = SAMPLE_W;
+    *H = (int)lroundf(SAMPLE_W * bh / bw);
+    if (*H < 8) *H = 8;
+    if (*H > SAMPLE_W) *H = SAMPLE_W;
+    float *g = pk_xmalloc(sizeof(float) * (size_t)*W * *H);
+    recog__crop(img, x0, y0, x1, y1, *W, *H, g);
+    return g;
+}
+
+float recog__plate_slope(const recog_image *img, float x0, float y0, float x1, float y1) {
+    int W, H;
+    float *g = sample_box(img, x0, y0, x1, y1, &W, &H);
+    if (!g) return 0;
     float *gy = pk_xcalloc((size_t)W * H, sizeof(float));
-    recog__crop(img, x0, y0, x1, y1, W, H, g);
     for (int y = 1; y < H - 1; y++)
         for (int x = 0; x < W; x++)
             gy[(size_t)y * W + x] = fabsf(g[(size_t)(y + 1) * W + x] - g[(size_t)(y - 1) * W + x]);
     /* In sample pixels a slope s moves a column by s * (x - centre) * (H / bh) / (W / bw) rows. */
-    float aspect = ((float)H / bh) / ((float)W / bw);
-    int steps = (int)lroundf(RECOG__MAX_SLOPE / SLOPE_STEP);
-    int pad = (int)ceilf(RECOG__MAX_SLOPE * aspect * W / 2.0f) + 1, nrows = H + 2 * pad;
-    float *rows = pk_xmalloc(sizeof(float) * (size_t)nrows);
-    float best = -1, best_slope = 0;
-    /* Slopes from level outwards, so that a flat image (all scores equal) stays level. */
-    for (int i = 0; i <= 2 * steps; i++) {
-        int k = (i + 1) / 2 * (i % 2 ? 1 : -1);
-        float s = k * SLOPE_STEP;
-        for (int r = 0; r < nrows; r++) rows[r] = 0;
-        for (int x = 0; x < W; x++) {
-            /* Column x's gradient, sheared level, lands this many rows up (or down). */
-            int shift = (int)lroundf(-s * aspect * (x + 0.5f - W / 2.0f));
-            for (int y = 1; y < H - 1; y++) rows[y + shift + pad] += gy[(size_t)y * W + x];
-        }
-        float score = 0;
-        for (int r = 0; r < nrows; r++) score += rows[r] * rows[r];
-        if (score > best) {
-            best = score;
-            best_slope = s;
-        }
-    }
-    free(rows);
+    float s = sharpest_shift(gy, W, H, ((float)H / (y1 - y0)) / ((float)W / (x1 - x0)));
     free(gy);
     free(g);
-    return best_slope;
+    return s;
 }
 
 float recog__plate_tilt(const recog_image *img, float x0, float y0, float x1, float y1) {
-    float bw = x1 - x0, bh = y1 - y0;
-    if (!(bw >= 8 && bh >= 4)) return 0;
-    int W = SAMPLE_W, H = (int)lroundf(SAMPLE_W * bh / bw);
-    if (H < 8) return 0; /* too few rows to tell a lean */
-    if (H > SAMPLE_W) H = SAMPLE_W;
-    float *g = pk_xmalloc(sizeof(float) * (size_t)W * H);
+    int W, H;
+    float *g = sample_box(img, x0, y0, x1, y1, &W, &H);
+    if (!g) return 0;
+    /* The horizontal gradient, transposed (H columns x W lines), so that its line sums are the
+     * box's column sums and the same search finds the tilt. */
     float *gx = pk_xcalloc((size_t)W * H, sizeof(float));
-    recog__crop(img, x0, y0, x1, y1, W, H, g);
     for (int y = 0; y < H; y++)
         for (int x = 1; x < W - 1; x++)
-            gx[(size_t)y * W + x] = fabsf(g[(size_t)y * W + x + 1] - g[(size_t)y * W + x - 1]);
+            gx[(size_t)x * H + y] = fabsf(g[(size_t)y * W + x + 1] - g[(size_t)y * W + x - 1]);
     /* In sample pixels a tilt t moves a row by t * (y - centre) * (W / bw) / (H / bh) columns. */
-    float aspect = ((float)W / bw) / ((float)H / bh);
-    int steps = (int)lroundf(RECOG__MAX_SLOPE / SLOPE_STEP);
-    int pad = (int)ceilf(RECOG__MAX_SLOPE * aspect * H / 2.0f) + 1, ncols = W + 2 * pad;
-    float *cols = pk_xmalloc(sizeof(float) * (size_t)ncols);
-    float best = -1, best_tilt = 0;
-    for (int i = 0; i <= 2 * steps; i++) {
-        int k = (i + 1) / 2 * (i % 2 ? 1 : -1);
-        float t = k * SLOPE_STEP;
-        for (int c = 0; c < ncols; c++) cols[c] = 0;
-        for (int y = 0; y < H; y++) {
-            /* Row y's gradient, moved so that strokes leaning by t stand upright. */
-            int shift = (int)lroundf(-t * aspect * (y + 0.5f - H / 2.0f));
-            const float *row = gx + (size_t)y * W;
-            for (int x = 1; x < W - 1; x++) cols[x + shift + pad] += row[x];
-        }
-        float score = 0;
-        for (int c = 0; c < ncols; c++) score += cols[c] * cols[c];
-        if (score > best) {
-            best = score;
-            best_tilt = t;
-        }
-    }
-    free(cols);
+    float t = sharpest_shift(gx, H, W, ((float)W / (x1 - x0)) / ((float)H / (y1 - y0)));
     free(gx);
     free(g);
-    return best_tilt;
+    return t;
 }

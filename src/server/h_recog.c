@@ -48,6 +48,27 @@ static int params_from(server_req *r, recog_params *p) {
     return 0;
 }
 
+/* Runs fn on the upload in a child process (core/isolate.h) and returns its JSON answer; on
+ * failure it has answered the request and returns NULL. What the decoders cannot read, or crash
+ * on, is the caller's to fix (400); an image or frames over the pixel limit, or work past the
+ * time limit, 413. */
+static json_t *run_isolated(server_req *r, const char *what, pk_isolated_fn fn, void *arg,
+                            int seconds) {
+    pk_err err;
+    pk_err_clear(&err);
+    pk_isolate_limits lim = {seconds, 0};
+    char *text = NULL;
+    size_t len = 0;
+    int rc = pk_isolate_run(what, fn, arg, &lim, &text, &len, &err);
+    json_t *o = rc ? NULL : json_loadb(text, len, 0, NULL);
+    free(text);
+    if (!o) {
+        if (!rc) rc = pk_err_set(&err, PK_ECORRUPT, "%s: the reading gave no usable answer", what);
+        server__reply_pkerr(r, rc == PK_ELIMIT ? rc : PK_EINVAL, &err);
+    }
+    return o;
+}
+
 /* Runs in the child (pk_isolate_run): decodes and reads the uploaded image, answers the JSON
  * text. */
 typedef struct image_work {
@@ -87,21 +108,9 @@ static int recognize(server_req *r) {
     if (params_from(r, &p)) return 0;
     if (!r->body || r->body_len == 0)
         return server__reply_error(r, 400, "invalid", "body: send the image (JPEG or PNG)");
-    pk_err err;
-    pk_err_clear(&err);
     image_work w = {r, &p};
-    pk_isolate_limits lim = {IMAGE_SECONDS, 0};
-    char *text = NULL;
-    size_t len = 0;
-    int rc = pk_isolate_run("image", image_run, &w, &lim, &text, &len, &err);
-    json_t *o = rc ? NULL : json_loadb(text, len, 0, NULL);
-    free(text);
-    if (rc || !o) {
-        /* A bad upload is the caller's to fix (400), an over-large one 413. */
-        if (!rc) pk_err_set(&err, PK_ECORRUPT, "image: the reading gave no usable answer");
-        return server__reply_pkerr(r, rc == PK_ELIMIT ? rc : PK_EINVAL, &err);
-    }
-    return server__reply_json(r, 200, o);
+    json_t *o = run_isolated(r, "image", image_run, &w, IMAGE_SECONDS);
+    return o ? server__reply_json(r, 200, o) : 0;
 }
 
 /* POST /api/v1/recognize/video: the plates of an uploaded video clip (dashcam, CCTV, a citizen's
@@ -199,22 +208,10 @@ static int recognize_video(server_req *r) {
     if (server__query_i64(r, "gap_ms", 0, 600000, 1500, &gap)) return 0;
     if (!r->body || r->body_len == 0)
         return server__reply_error(r, 400, "invalid", "body: send the video file");
-    pk_err err;
-    pk_err_clear(&err);
     double t0 = recog_now_ms();
     video_work w = {r, &p, (int)every, (double)gap};
-    pk_isolate_limits lim = {VIDEO_SECONDS, 0};
-    char *text = NULL;
-    size_t len = 0;
-    int rc = pk_isolate_run("video", video_run, &w, &lim, &text, &len, &err);
-    json_t *o = rc ? NULL : json_loadb(text, len, 0, NULL);
-    free(text);
-    if (rc || !o) {
-        /* What FFmpeg cannot open or decode, or crashes on, is the caller's to fix (400); frames
-         * over the pixel limit, or a clip that takes too long, 413. */
-        if (!rc) pk_err_set(&err, PK_ECORRUPT, "video: the reading gave no usable answer");
-        return server__reply_pkerr(r, rc == PK_ELIMIT ? rc : PK_EINVAL, &err);
-    }
+    json_t *o = run_isolated(r, "video", video_run, &w, VIDEO_SECONDS);
+    if (!o) return 0;
     json_object_set_new(o, "processing_time_ms", json_real(recog_now_ms() - t0));
     return server__reply_json(r, 200, o);
 }

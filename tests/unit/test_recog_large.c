@@ -53,13 +53,7 @@ static void test_4k_frame(void **state) {
     pk_err err;
     for (int t = 0; t < 9; t++) {
         char path[1200];
-        const char *data = getenv("PK_DATA");
-        if (data && *data)
-            snprintf(path, sizeof path, "%s/openalpr-benchmarks/endtoend/us/%s", data,
-                     tiles[t].file);
-        else
-            snprintf(path, sizeof path, "%s/../shared/data/openalpr-benchmarks/endtoend/us/%s",
-                     root(), tiles[t].file);
+        tu_us_scene(path, sizeof path, tiles[t].file);
         recog_image img;
         if (recog_image_load(path, 0, &img, &err) != PK_OK) {
             free(frame.px);

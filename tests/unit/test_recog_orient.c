@@ -154,12 +154,7 @@ static void test_bad_exif(void **state) {
 static void test_turned_scene(void **state) {
     (void)state;
     char path[1200];
-    const char *data = getenv("PK_DATA");
-    if (data && *data)
-        snprintf(path, sizeof path, "%s/openalpr-benchmarks/endtoend/us/wts-lg-000144.jpg", data);
-    else
-        snprintf(path, sizeof path,
-                 "%s/../shared/data/openalpr-benchmarks/endtoend/us/wts-lg-000144.jpg", root());
+    tu_us_scene(path, sizeof path, "wts-lg-000144.jpg");
     FILE *f = fopen(path, "rb");
     if (!f) skip();
     fseek(f, 0, SEEK_END);
@@ -365,13 +360,7 @@ static void test_turned_plate(void **state) {
     pk_err err;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[1200];
-        const char *data = getenv("PK_DATA");
-        if (data && *data)
-            snprintf(path, sizeof path, "%s/openalpr-benchmarks/endtoend/us/%s", data,
-                     cases[i].file);
-        else
-            snprintf(path, sizeof path, "%s/../shared/data/openalpr-benchmarks/endtoend/us/%s",
-                     root(), cases[i].file);
+        tu_us_scene(path, sizeof path, cases[i].file);
         recog_image img;
         if (recog_image_load(path, 0, &img, &err) != PK_OK) skip();
         if (!r) assert_int_equal(recog_open(models, &r, &err), PK_OK);

@@ -45,3 +45,12 @@ uint64_t tu_rand(uint64_t *s) {
     *s = x;
     return x * 0x2545F4914F6CDD1DULL;
 }
+
+void tu_us_scene(char *buf, size_t n, const char *file) {
+    const char *data = getenv("PK_DATA"), *root = getenv("PK_ROOT");
+    if (data && *data)
+        snprintf(buf, n, "%s/openalpr-benchmarks/endtoend/us/%s", data, file);
+    else
+        snprintf(buf, n, "%s/../shared/data/openalpr-benchmarks/endtoend/us/%s",
+                 root && *root ? root : ".", file);
+}

@@ -20,16 +20,20 @@ store *tu_store_new(char **dir);
 /* Closes the store and removes its directory; frees dir. */
 void tu_store_free(store *st, char *dir);
 
+/* The path of a labelled US scene of the benchmarks (file: "car3.jpg"): under $PK_DATA, else
+ * ../shared/data beside $PK_ROOT (default .). Tests skip when it is not there. */
+void tu_us_scene(char *buf, size_t n, const char *file);
+
 /* Deterministic pseudo-random numbers for tests (xorshift64*). */
 uint64_t tu_rand(uint64_t *state);
 
-#define TU_ASSERT_OK(expr)                                                                  \
-    do {                                                                                    \
-        pk_err tu_err_;                                                                     \
-        pk_err_clear(&tu_err_);                                                             \
-        (void)tu_err_;                                                                      \
-        int tu_rc_ = (expr);                                                                \
-        if (tu_rc_ != 0) fail_msg("%s returned %d", #expr, tu_rc_);                         \
+#define TU_ASSERT_OK(expr)                                                                         \
+    do {                                                                                           \
+        pk_err tu_err_;                                                                            \
+        pk_err_clear(&tu_err_);                                                                    \
+        (void)tu_err_;                                                                             \
+        int tu_rc_ = (expr);                                                                       \
+        if (tu_rc_ != 0) fail_msg("%s returned %d", #expr, tu_rc_);                                \
     } while (0)
 
 #endif
