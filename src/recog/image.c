@@ -3,9 +3,9 @@
  *
  * The format is chosen by the first bytes, never by the file name. Every image is checked
  * against the pixel limit before any pixel memory is allocated, and a JPEG whose data ends early
- * ("Premature end of JPEG file") is refused as truncated rather than half-decoded. A JPEG's EXIF
- * Orientation tag (libexif) is applied, so a phone's photo is read, and its plates' corners given,
- * the way every viewer shows it.
+ * ("Premature end of JPEG file") is refused as truncated rather than half-decoded. The EXIF
+ * Orientation tag (libexif) of a JPEG or a PNG's eXIf chunk is applied, so a phone's photo is
+ * read, and its plates' corners given, the way every viewer shows it.
  */
 #include <errno.h>
 #include <libexif/exif-data.h>
@@ -20,10 +20,11 @@
 
 #define MAX_FILE_BYTES (512L * 1024 * 1024)
 
-/* The EXIF Orientation of a JPEG (1-8), 1 when it has none or an unusable one. libexif finds the
- * APP1 segment among the JPEG's markers itself; it is told not to "fix" the data to the
- * specification, which would add default tags the camera never wrote. */
-static int jpeg_orientation(const uint8_t *buf, size_t len) {
+/* The EXIF Orientation (1-8) in buf: a JPEG, whose APP1 segment libexif finds among its markers
+ * itself, or an Exif block that starts "Exif\0\0". 1 when there is none or an unusable one.
+ * libexif is told not to "fix" the data to the specification, which would add default tags the
+ * camera never wrote. */
+static int exif_orientation(const uint8_t *buf, size_t len) {
     if (len > 0xFFFFFFFFu) len = 0xFFFFFFFFu;
     ExifData *ed = exif_data_new();
     if (!ed) return 1;
@@ -35,6 +36,32 @@ static int jpeg_orientation(const uint8_t *buf, size_t len) {
         o = exif_get_short(e->data, exif_data_get_byte_order(ed));
     exif_data_unref(ed);
     return o >= 1 && o <= 8 ? o : 1;
+}
+
+/* The EXIF Orientation of a PNG: its eXIf chunk (a bare TIFF block, as browsers read it), 1 when
+ * it has none. Only the chunks' lengths are trusted, each checked against the data left. */
+static int png_orientation(const uint8_t *buf, size_t len) {
+    size_t at = 8; /* after the signature */
+    while (len - at >= 12) {
+        uint32_t n = (uint32_t)buf[at] << 24 | (uint32_t)buf[at + 1] << 16 |
+                     (uint32_t)buf[at + 2] << 8 | buf[at + 3];
+        const uint8_t *type = buf + at + 4;
+        if (n > len - at - 12) return 1;
+        if (!memcmp(type, "IEND", 4)) return 1;
+        if (!memcmp(type, "eXIf", 4)) {
+            /* Some writers keep the "Exif\0\0" that JPEG's APP1 starts with. */
+            if (n >= 6 && !memcmp(buf + at + 8, "Exif\0\0", 6))
+                return exif_orientation(buf + at + 8, n);
+            uint8_t *block = pk_xmalloc((size_t)n + 6);
+            memcpy(block, "Exif\0\0", 6);
+            memcpy(block + 6, buf + at + 8, n);
+            int o = exif_orientation(block, (size_t)n + 6);
+            free(block);
+            return o;
+        }
+        at += (size_t)n + 12;
+    }
+    return 1;
 }
 
 static int decode_jpeg(const uint8_t *buf, size_t len, const char *name, long max_pixels,
@@ -72,7 +99,7 @@ static int decode_jpeg(const uint8_t *buf, size_t len, const char *name, long ma
     tjDestroy(tj);
     img->width = w;
     img->height = h;
-    recog__orient(img, jpeg_orientation(buf, len));
+    recog__orient(img, exif_orientation(buf, len));
     return PK_OK;
 }
 
@@ -108,6 +135,7 @@ static int decode_png(const uint8_t *buf, size_t len, const char *name, long max
     img->width = (int)pi.width;
     img->height = (int)pi.height;
     png_image_free(&pi);
+    recog__orient(img, png_orientation(buf, len));
     return PK_OK;
 }
 

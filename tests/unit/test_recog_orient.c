@@ -5,6 +5,7 @@
 #include "tu_video.h"
 
 #include <math.h>
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,92 @@ static void test_quadrants(void **state) {
             free(e);
         }
     tjFree(j);
+}
+
+/* CRC-32 of PNG chunks (ISO 3309), bit by bit: the test's own, not libpng's. */
+static uint32_t crc32_of(const unsigned char *p, size_t n) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+/* The quadrants as a PNG with an eXIf chunk (a bare TIFF block holding only the Orientation)
+ * after IHDR; cut > 0 claims that many more bytes than the chunk holds. OUT: *out_len. */
+static unsigned char *png_with_exif(int orientation, int motorola, int cut, size_t *out_len) {
+    int w = 64, h = 48;
+    unsigned char *px = malloc((size_t)w * h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            px[y * w + x] =
+                (unsigned char)(y < h / 2 ? (x < w / 2 ? 20 : 90) : (x < w / 2 ? 160 : 230));
+    png_image pi;
+    memset(&pi, 0, sizeof pi);
+    pi.version = PNG_IMAGE_VERSION;
+    pi.width = (png_uint_32)w;
+    pi.height = (png_uint_32)h;
+    pi.format = PNG_FORMAT_GRAY;
+    png_alloc_size_t n = 0;
+    assert_true(png_image_write_to_memory(&pi, NULL, &n, 0, px, 0, NULL));
+    unsigned char *png = malloc(n);
+    assert_true(png_image_write_to_memory(&pi, png, &n, 0, px, 0, NULL));
+    free(px);
+    /* The Exif block of with_exif, without its "Exif\0\0". */
+    size_t jl;
+    unsigned char *j = with_exif((const unsigned char *)"\xFF\xD8", 2, orientation, motorola, &jl);
+    const unsigned char *tiff = j + 2 + 4 + 6;
+    size_t tl = jl - 2 - 4 - 6;
+    size_t ihdr_end = 8 + 25;
+    unsigned char *out = malloc(n + 12 + tl);
+    memcpy(out, png, ihdr_end);
+    unsigned char *c = out + ihdr_end;
+    uint32_t claim = (uint32_t)(tl + (size_t)cut);
+    c[0] = (unsigned char)(claim >> 24), c[1] = (unsigned char)(claim >> 16);
+    c[2] = (unsigned char)(claim >> 8), c[3] = (unsigned char)claim;
+    memcpy(c + 4, "eXIf", 4);
+    memcpy(c + 8, tiff, tl);
+    uint32_t crc = crc32_of(c + 4, 4 + tl);
+    c[8 + tl] = (unsigned char)(crc >> 24), c[9 + tl] = (unsigned char)(crc >> 16);
+    c[10 + tl] = (unsigned char)(crc >> 8), c[11 + tl] = (unsigned char)crc;
+    memcpy(c + 12 + tl, png + ihdr_end, n - ihdr_end);
+    *out_len = n + 12 + tl;
+    free(j);
+    free(png);
+    return out;
+}
+
+/* A PNG's eXIf chunk turns it too (browsers honour it); a chunk whose length overruns the file
+ * leaves the picture as stored, and so does the file being refused: it is not an error here. */
+static void test_png_exif(void **state) {
+    (void)state;
+    static const struct {
+        int o, tl, tr, bl, br;
+    } want[] = {{6, 160, 20, 230, 90}, {8, 90, 230, 20, 160}, {3, 230, 160, 90, 20}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        size_t n;
+        unsigned char *p = png_with_exif(want[i].o, (int)i % 2, 0, &n);
+        recog_image img;
+        pk_err err;
+        assert_int_equal(recog_image_decode(p, n, "o.png", 0, &img, &err), PK_OK);
+        int W = img.width, H = img.height;
+        assert_int_equal(W, want[i].o == 3 ? 64 : 48);
+        int tl = img.px[(H / 4) * W + W / 4], br = img.px[(3 * H / 4) * W + 3 * W / 4];
+        if (!near(tl, want[i].tl) || !near(br, want[i].br))
+            fail_msg("PNG orientation %d: %d ... %d", want[i].o, tl, br);
+        recog_image_fini(&img);
+        free(p);
+    }
+    size_t n;
+    unsigned char *p = png_with_exif(6, 0, 1000, &n);
+    recog_image img;
+    pk_err err;
+    if (recog_image_decode(p, n, "cut.png", 0, &img, &err) == PK_OK) {
+        assert_int_equal(img.width, 64);
+        recog_image_fini(&img);
+    }
+    free(p);
 }
 
 /* An orientation outside 1-8, a segment cut off inside its IFD, and a tag of the wrong type
@@ -389,9 +476,10 @@ static void test_turned_plate(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_quadrants),     cmocka_unit_test(test_bad_exif),
-        cmocka_unit_test(test_turned_scene),  cmocka_unit_test(test_turned_video),
-        cmocka_unit_test(test_turn_estimate), cmocka_unit_test(test_turned_plate),
+        cmocka_unit_test(test_quadrants),    cmocka_unit_test(test_bad_exif),
+        cmocka_unit_test(test_png_exif),     cmocka_unit_test(test_turned_scene),
+        cmocka_unit_test(test_turned_video), cmocka_unit_test(test_turn_estimate),
+        cmocka_unit_test(test_turned_plate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
