@@ -11,8 +11,7 @@
 
 #include "recog/recog_int.h"
 
-void recog__orient(recog_image *img, int orientation) {
-    if (orientation < 2 || orientation > 8 || !img->px) return;
+void recog__orient_into(const recog_image *img, int orientation, recog_image *shown) {
     int W = img->width, H = img->height;
     /* 5-8 swap the axes: the shown image is H wide and W high. */
     int swap = orientation >= 5;
@@ -48,10 +47,15 @@ void recog__orient(recog_image *img, int orientation) {
             out[(size_t)dy * ow + dx] = row[x];
         }
     }
+    shown->width = swap ? H : W;
+    shown->height = swap ? W : H;
+    shown->px = out;
+}
+
+void recog__orient(recog_image *img, int orientation) {
+    if (orientation < 2 || orientation > 8 || !img->px) return;
+    recog_image shown;
+    recog__orient_into(img, orientation, &shown);
     free(img->px);
-    img->px = out;
-    if (swap) {
-        img->width = H;
-        img->height = W;
-    }
+    *img = shown;
 }

@@ -65,34 +65,28 @@ static float *sample_box(const recog_image *img, float x0, float y0, float x1, f
     return g;
 }
 
-float recog__plate_slope(const recog_image *img, float x0, float y0, float x1, float y1) {
+void recog__plate_lean(const recog_image *img, float x0, float y0, float x1, float y1, float *slope,
+                       float *tilt) {
+    *slope = *tilt = 0;
     int W, H;
     float *g = sample_box(img, x0, y0, x1, y1, &W, &H);
-    if (!g) return 0;
-    float *gy = pk_xcalloc((size_t)W * H, sizeof(float));
-    for (int y = 1; y < H - 1; y++)
-        for (int x = 0; x < W; x++)
-            gy[(size_t)y * W + x] = fabsf(g[(size_t)(y + 1) * W + x] - g[(size_t)(y - 1) * W + x]);
-    /* In sample pixels a slope s moves a column by s * (x - centre) * (H / bh) / (W / bw) rows. */
-    float s = sharpest_shift(gy, W, H, ((float)H / (y1 - y0)) / ((float)W / (x1 - x0)));
-    free(gy);
-    free(g);
-    return s;
-}
-
-float recog__plate_tilt(const recog_image *img, float x0, float y0, float x1, float y1) {
-    int W, H;
-    float *g = sample_box(img, x0, y0, x1, y1, &W, &H);
-    if (!g) return 0;
-    /* The horizontal gradient, transposed (H columns x W lines), so that its line sums are the
-     * box's column sums and the same search finds the tilt. */
-    float *gx = pk_xcalloc((size_t)W * H, sizeof(float));
+    if (!g) return;
+    /* In sample pixels a slope s moves a column by s * (x - centre) * a rows, and a tilt t a row
+     * by t * (y - centre) / a columns. */
+    float a = ((float)H / (y1 - y0)) / ((float)W / (x1 - x0));
+    /* Both gradients in one buffer: the vertical one (W columns x H lines), then the horizontal
+     * one transposed (H columns x W lines), so that its line sums are the box's column sums and
+     * the same search finds the tilt. */
+    float *grad = pk_xcalloc(2 * (size_t)W * H, sizeof(float));
+    float *gy = grad, *gx = grad + (size_t)W * H;
     for (int y = 0; y < H; y++)
-        for (int x = 1; x < W - 1; x++)
-            gx[(size_t)x * H + y] = fabsf(g[(size_t)y * W + x + 1] - g[(size_t)y * W + x - 1]);
-    /* In sample pixels a tilt t moves a row by t * (y - centre) * (W / bw) / (H / bh) columns. */
-    float t = sharpest_shift(gx, H, W, ((float)W / (x1 - x0)) / ((float)H / (y1 - y0)));
-    free(gx);
+        for (int x = 0; x < W; x++) {
+            const float *p = g + (size_t)y * W + x;
+            if (y > 0 && y < H - 1) gy[(size_t)y * W + x] = fabsf(p[W] - p[-W]);
+            if (x > 0 && x < W - 1) gx[(size_t)x * H + y] = fabsf(p[1] - p[-1]);
+        }
+    *slope = sharpest_shift(gy, W, H, a);
+    *tilt = sharpest_shift(gx, H, W, 1 / a);
+    free(grad);
     free(g);
-    return t;
 }

@@ -324,9 +324,9 @@ void recog__read_box(const recog__net *const *rds, int nrd, const recog_image *i
      * upright), but may be a plate turned in the picture (its strokes lean as much the other
      * way). The two estimates alone do not tell them apart reliably (each misses some turned
      * plates), so a plate with either lean is also read turned, and the surer reading wins. */
-    float slope = recog__plate_slope(img, x0, y0, x1, y1);
+    float slope, tilt;
+    recog__plate_lean(img, x0, y0, x1, y1, &slope, &tilt);
     read_cut(rds, nrd, img, x0, y0, x1, y1, slope, 0, topn, us, plate);
-    float tilt = recog__plate_tilt(img, x0, y0, x1, y1);
     if (fabsf(slope) >= TURN_MIN || fabsf(tilt) >= TURN_MIN) {
         /* The turn's slope: the two estimates' mean when they agree, else the larger one. */
         float s = slope * tilt < 0              ? (slope - tilt) / 2

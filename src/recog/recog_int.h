@@ -103,16 +103,19 @@ typedef struct recog__box {
  * 1-8: left as it is; 6: turned 90 degrees clockwise; 8: 90 counter-clockwise; 3: 180; 2, 4, 5, 7
  * the mirrored ones), swapping width and height for 5-8 (orient.c). */
 void recog__orient(recog_image *img, int orientation);
+/* The same into a new image, img untouched (orientation 2-8). OUT: *shown, freed with
+ * recog_image_fini. */
+void recog__orient_into(const recog_image *img, int orientation, recog_image *shown);
 
-/* The slope (dy/dx, within +-RECOG__MAX_SLOPE) of the lines of text in the upright box
- * (x0,y0)-(x1,y1) of img: the shear that makes the rows of its vertical gradient sharpest
- * (quad.c); 0 for a box too small to tell. */
+/* How a plate leans in the upright box (x0,y0)-(x1,y1) of img (quad.c): *slope (dy/dx) of its
+ * lines of text, the shear that makes the rows of its vertical gradient sharpest, and *tilt
+ * (dx/dy) of its upright strokes, the shift per row that makes the column sums of its
+ * horizontal gradient sharpest (0 for strokes that stand upright, as on a plate that only leans
+ * as seen from the roadside); each within +-RECOG__MAX_SLOPE, both 0 for a box too small to
+ * tell. */
 #define RECOG__MAX_SLOPE 0.3f
-float recog__plate_slope(const recog_image *img, float x0, float y0, float x1, float y1);
-/* How far the upright strokes in that box lean (dx/dy, within +-RECOG__MAX_SLOPE): the shift per
- * row that makes the column sums of its horizontal gradient sharpest; 0 for strokes that stand
- * upright, as on a plate that only leans as seen from the roadside. */
-float recog__plate_tilt(const recog_image *img, float x0, float y0, float x1, float y1);
+void recog__plate_lean(const recog_image *img, float x0, float y0, float x1, float y1, float *slope,
+                       float *tilt);
 
 /* Intersection over union of two boxes (0 when they do not overlap). */
 float recog__box_iou(const recog__box *a, const recog__box *b);

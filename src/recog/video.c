@@ -133,11 +133,9 @@ static int deliver(vctx *v, AVStream *st, long index, long max_pixels, recog_fra
     int64_t pts = f->best_effort_timestamp;
     double ms = pts == AV_NOPTS_VALUE ? -1.0 : (double)pts * av_q2d(st->time_base) * 1000.0;
     if (v->orientation == 1) return fn(ctx, &v->img, index, ms);
-    /* v->img is kept for the next frame of the same size, so the turned one is a copy. */
-    recog_image shown = v->img;
-    shown.px = pk_xmalloc((size_t)f->width * f->height);
-    memcpy(shown.px, v->img.px, (size_t)f->width * f->height);
-    recog__orient(&shown, v->orientation);
+    /* v->img is kept for the next frame of the same size, so the turned one is apart. */
+    recog_image shown;
+    recog__orient_into(&v->img, v->orientation, &shown);
     int rc = fn(ctx, &shown, index, ms);
     recog_image_fini(&shown);
     return rc;

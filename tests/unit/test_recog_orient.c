@@ -2,10 +2,10 @@
  * photo stored on its side reads, and its plates' corners are given, as every viewer shows it.
  * And a plate turned a little in the picture (reader.c, quad.c) is read turned back. */
 #include "testutil.h"
+#include "tu_image.h"
 #include "tu_video.h"
 
 #include <math.h>
-#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,20 +59,22 @@ static unsigned char *with_exif(const unsigned char *buf, size_t len, int orient
     return out;
 }
 
-/* A 64x48 grey JPEG of four flat quadrants: top left 20, top right 90, bottom left 160,
- * bottom right 230. OUT: *len; the caller frees with tjFree. */
-static unsigned char *quadrants_jpeg(unsigned long *len) {
-    int w = 64, h = 48;
-    unsigned char *px = malloc((size_t)w * h);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            px[y * w + x] =
-                (unsigned char)(y < h / 2 ? (x < w / 2 ? 20 : 90) : (x < w / 2 ? 160 : 230));
-    tjhandle tj = tjInitCompress();
-    unsigned char *out = NULL;
-    *len = 0;
-    assert_int_equal(tjCompress2(tj, px, w, w, h, TJPF_GRAY, &out, len, TJSAMP_GRAY, 95, 0), 0);
-    tjDestroy(tj);
+/* 64x48 grey pixels in four flat quadrants: top left 20, top right 90, bottom left 160,
+ * bottom right 230. The caller frees. */
+enum { QW = 64, QH = 48 };
+static unsigned char *quadrant_pixels(void) {
+    unsigned char *px = malloc((size_t)QW * QH);
+    for (int y = 0; y < QH; y++)
+        for (int x = 0; x < QW; x++)
+            px[y * QW + x] =
+                (unsigned char)(y < QH / 2 ? (x < QW / 2 ? 20 : 90) : (x < QW / 2 ? 160 : 230));
+    return px;
+}
+
+/* The quadrants as a JPEG. OUT: *len; the caller frees. */
+static unsigned char *quadrants_jpeg(size_t *len) {
+    unsigned char *px = quadrant_pixels();
+    unsigned char *out = tu_jpeg_grey(px, QW, QH, 95, len);
     free(px);
     return out;
 }
@@ -93,7 +95,7 @@ static void test_quadrants(void **state) {
         {1, 20, 90, 160, 230}, {2, 90, 20, 230, 160}, {3, 230, 160, 90, 20}, {4, 160, 230, 20, 90},
         {5, 20, 160, 90, 230}, {6, 160, 20, 230, 90}, {7, 230, 90, 160, 20}, {8, 90, 230, 20, 160},
     };
-    unsigned long len;
+    size_t len;
     unsigned char *j = quadrants_jpeg(&len);
     for (int mm = 0; mm < 2; mm++)
         for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -115,7 +117,7 @@ static void test_quadrants(void **state) {
             recog_image_fini(&img);
             free(e);
         }
-    tjFree(j);
+    free(j);
 }
 
 /* CRC-32 of PNG chunks (ISO 3309), bit by bit: the test's own, not libpng's. */
@@ -131,22 +133,9 @@ static uint32_t crc32_of(const unsigned char *p, size_t n) {
 /* The quadrants as a PNG with an eXIf chunk (a bare TIFF block holding only the Orientation)
  * after IHDR; cut > 0 claims that many more bytes than the chunk holds. OUT: *out_len. */
 static unsigned char *png_with_exif(int orientation, int motorola, int cut, size_t *out_len) {
-    int w = 64, h = 48;
-    unsigned char *px = malloc((size_t)w * h);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            px[y * w + x] =
-                (unsigned char)(y < h / 2 ? (x < w / 2 ? 20 : 90) : (x < w / 2 ? 160 : 230));
-    png_image pi;
-    memset(&pi, 0, sizeof pi);
-    pi.version = PNG_IMAGE_VERSION;
-    pi.width = (png_uint_32)w;
-    pi.height = (png_uint_32)h;
-    pi.format = PNG_FORMAT_GRAY;
-    png_alloc_size_t n = 0;
-    assert_true(png_image_write_to_memory(&pi, NULL, &n, 0, px, 0, NULL));
-    unsigned char *png = malloc(n);
-    assert_true(png_image_write_to_memory(&pi, png, &n, 0, px, 0, NULL));
+    unsigned char *px = quadrant_pixels();
+    size_t n;
+    unsigned char *png = tu_png_grey(px, QW, QH, &n);
     free(px);
     /* The Exif block of with_exif, without its "Exif\0\0". */
     size_t jl;
@@ -208,7 +197,7 @@ static void test_png_exif(void **state) {
  * leave the image as stored; none is an error, since the pixels are good. */
 static void test_bad_exif(void **state) {
     (void)state;
-    unsigned long len;
+    size_t len;
     unsigned char *j = quadrants_jpeg(&len);
     int values[] = {9, 0, 255};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
@@ -232,7 +221,7 @@ static void test_bad_exif(void **state) {
     assert_int_equal(img.width, 64);
     recog_image_fini(&img);
     free(e);
-    tjFree(j);
+    free(j);
 }
 
 /* A real scene turned losslessly (tjTransform) and tagged with the orientation that turns it
@@ -421,8 +410,8 @@ static void test_turn_estimate(void **state) {
         /* The upright box around the turned plate. */
         float hw = 100 * cosf(fabsf(degs[i]) * 3.14159265f / 180) + 50 * fabsf(tn),
               hh = 50 + 100 * fabsf(tn);
-        float s = recog__plate_slope(&t, 200 - hw, 120 - hh, 200 + hw, 120 + hh);
-        float k = recog__plate_tilt(&t, 200 - hw, 120 - hh, 200 + hw, 120 + hh);
+        float s, k;
+        recog__plate_lean(&t, 200 - hw, 120 - hh, 200 + hw, 120 + hh, &s, &k);
         if (fabsf(s + tn) > 0.03f || fabsf(k - tn) > 0.03f)
             fail_msg("%.0f degrees: slope %.2f, tilt %.2f (tangent %.2f)", degs[i], s, k, tn);
         recog_image_fini(&t);
