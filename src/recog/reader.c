@@ -45,34 +45,39 @@ static int by_choice(const void *pa, const void *pb) {
     return (a->lp < b->lp) - (a->lp > b->lp);
 }
 
-int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int topn,
-                    recog_candidate *cand) {
-    if (topn < 1) topn = 1;
-    if (topn > RECOG_MAX_TOPN) topn = RECOG_MAX_TOPN;
-    /* Segments of the best path. */
-    int seg_lo[MAX_SEG], seg_hi[MAX_SEG], nseg = 0, prev = 0;
+int recog__ctc_segments(const float *probs, int T, int C, int max, int *lo, int *hi, int *cls) {
+    int n = 0, prev = 0;
     for (int t = 0; t < T; t++) {
         const float *p = probs + (size_t)t * C;
         int best = 0;
         for (int c = 1; c < C; c++)
             if (p[c] > p[best]) best = c;
         if (best != 0 && best != prev) {
-            if (nseg == MAX_SEG) break;
-            seg_lo[nseg] = t;
-            seg_hi[nseg] = t + 1;
-            nseg++;
+            if (n == max) break;
+            lo[n] = t;
+            hi[n] = t + 1;
+            if (cls) cls[n] = best;
+            n++;
         } else if (best != 0 && best == prev) {
-            seg_hi[nseg - 1] = t + 1;
+            hi[n - 1] = t + 1;
         }
         prev = best;
     }
+    return n;
+}
+
+int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int topn,
+                    recog_candidate *cand) {
+    if (topn < 1) topn = 1;
+    if (topn > RECOG_MAX_TOPN) topn = RECOG_MAX_TOPN;
+    int seg_lo[MAX_SEG], seg_hi[MAX_SEG];
+    int nseg = recog__ctc_segments(probs, T, C, MAX_SEG, seg_lo, seg_hi, NULL);
     if (nseg == 0) return 0;
     /* Choices per segment. */
     choice ch[MAX_SEG][SEG_CHOICES];
     int nch[MAX_SEG];
     for (int s = 0; s < nseg; s++) {
         choice all[RECOG__MAX_ALPHA];
-        float blank = 0;
         for (int c = 1; c < C; c++) {
             float m = 0;
             for (int t = seg_lo[s]; t < seg_hi[s]; t++) {
@@ -81,14 +86,12 @@ int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int 
             }
             all[c - 1] = (choice){alphabet[c - 1], logf(fmaxf(m, 1e-6f))};
         }
-        for (int t = seg_lo[s]; t < seg_hi[s]; t++) blank = fmaxf(blank, probs[(size_t)t * C]);
         qsort(all, (size_t)(C - 1), sizeof *all, by_choice);
         int k = 0;
         for (int i = 0; i < 3 && i < C - 1; i++) ch[s][k++] = all[i];
         /* A weak segment may be a spurious character. */
         if (all[0].lp < logf(0.6f))
             ch[s][k++] = (choice){0, logf(fmaxf(1.0f - expf(all[0].lp), 1e-6f))};
-        (void)blank;
         nch[s] = k;
     }
     /* Beam search. */
@@ -214,6 +217,24 @@ static int by_conf(const void *pa, const void *pb) {
     return (a->confidence < b->confidence) - (a->confidence > b->confidence);
 }
 
+/* Puts all[0]'s reading without its character at index e (read with probability p_e) first,
+ * with all[0]'s confidence, and keeps the reading with it next, its confidence scaled by p_e per
+ * character (the character is likelier a picture than not); all holds n of at most cap. Returns
+ * the new n. */
+static int put_first_without(recog_candidate *all, int n, int cap, int e, float p_e) {
+    recog_candidate c = all[0];
+    size_t len = strlen(c.plate);
+    memmove(c.plate + e, c.plate + e + 1, len - (size_t)e);
+    all[0].confidence *= powf(p_e, 1.0f / (float)len);
+    int j = 1;
+    while (j < n && strcmp(all[j].plate, c.plate)) j++;
+    if (j == n && n < cap) n++;
+    if (j == cap) j--;
+    memmove(all + 1, all, sizeof *all * (size_t)j);
+    all[0] = c;
+    return n;
+}
+
 /* Crop variants read for every box by every reader: the training crops' average widening, a
  * wider and a tighter one (and two more for small plates, below). Each (reader, crop) proposes its
  * top-N readings; every proposal is then scored by its CTC probability averaged (in log) over all
@@ -285,8 +306,14 @@ static void read_cut(const recog__net *const *rds, int nrd, const recog_image *i
         size_t len = strlen(all[i].plate);
         all[i].confidence = isfinite(lp) ? 100.0f * expf(lp / (float)(len ? len : 1)) : 0.0f;
     }
-    for (int k = 0; k < np; k++) free(probs[k]);
     qsort(all, (size_t)n, sizeof *all, by_conf);
+    if (us && n > 0) {
+        float p_e;
+        int e = recog__edge_emblem(rds[0], img, x0, y0, x1, y1, slope, tilt, var[0][0], var[0][1],
+                                   probs[0], T, C, all[0].plate, &p_e);
+        if (e >= 0) n = put_first_without(all, n, (int)(sizeof all / sizeof *all), e, p_e);
+    }
+    for (int k = 0; k < np; k++) free(probs[k]);
     memset(plate->cand, 0, sizeof plate->cand);
     plate->n_cand = n < topn ? n : topn;
     memcpy(plate->cand, all, sizeof *all * (size_t)plate->n_cand);

@@ -154,6 +154,17 @@ float *recog__strip_probs(const recog__net *rd, const recog_image *img, float x0
                           float x1, float y1, float slope, float tilt, int out_w, const float *bias,
                           int *T, int *C);
 
+/* The segments of the best path through probs[t][c] (the likeliest class per column, runs of
+ * one class merged, blanks dropped): columns lo[i] to hi[i] - 1 read class cls[i] (cls may be
+ * NULL). At most max. Returns how many. */
+int recog__ctc_segments(const float *probs, int T, int C, int max, int *lo, int *hi, int *cls);
+/* Whether the first or last character of plate, read as probs [T][C] (the best path must spell
+ * plate) by rd from the box widened by gx, gy and cut by slope and tilt, is a specialty plate's
+ * emblem rather than a character (emblem.c): its index in plate, or -1. OUT: *p_emblem, the
+ * reader's probability for that character (when found). */
+int recog__edge_emblem(const recog__net *rd, const recog_image *img, float x0, float y0, float x1,
+                       float y1, float slope, float tilt, float gx, float gy, const float *probs,
+                       int T, int C, const char *plate, float *p_emblem);
 /* CTC decoding of reader output probs[t][c] (c = 0 blank, 1..n_alpha) into the best topn
  * readings. OUT: cand (topn slots), returns how many were filled (0 when nothing was read). */
 int recog__ctc_topn(const float *probs, int T, int C, const char *alphabet, int topn,

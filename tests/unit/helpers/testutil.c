@@ -46,11 +46,17 @@ uint64_t tu_rand(uint64_t *s) {
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-void tu_us_scene(char *buf, size_t n, const char *file) {
+void tu_bench_file(char *buf, size_t n, const char *rel) {
     const char *data = getenv("PK_DATA"), *root = getenv("PK_ROOT");
     if (data && *data)
-        snprintf(buf, n, "%s/openalpr-benchmarks/endtoend/us/%s", data, file);
+        snprintf(buf, n, "%s/openalpr-benchmarks/%s", data, rel);
     else
-        snprintf(buf, n, "%s/../shared/data/openalpr-benchmarks/endtoend/us/%s",
-                 root && *root ? root : ".", file);
+        snprintf(buf, n, "%s/../shared/data/openalpr-benchmarks/%s", root && *root ? root : ".",
+                 rel);
+}
+
+void tu_us_scene(char *buf, size_t n, const char *file) {
+    char rel[512];
+    snprintf(rel, sizeof rel, "endtoend/us/%s", file);
+    tu_bench_file(buf, n, rel);
 }

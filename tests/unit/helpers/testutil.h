@@ -20,8 +20,10 @@ store *tu_store_new(char **dir);
 /* Closes the store and removes its directory; frees dir. */
 void tu_store_free(store *st, char *dir);
 
-/* The path of a labelled US scene of the benchmarks (file: "car3.jpg"): under $PK_DATA, else
- * ../shared/data beside $PK_ROOT (default .). Tests skip when it is not there. */
+/* The path of a file of the OpenALPR benchmarks (rel: "seg_and_ocr/usimages/ia396.png"): under
+ * $PK_DATA, else ../shared/data beside $PK_ROOT (default .). Tests skip when it is not there. */
+void tu_bench_file(char *buf, size_t n, const char *rel);
+/* tu_bench_file of a labelled US scene (file: "car3.jpg"). */
 void tu_us_scene(char *buf, size_t n, const char *file);
 
 /* Deterministic pseudo-random numbers for tests (xorshift64*). */
