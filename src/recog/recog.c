@@ -222,7 +222,8 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
     int n;
     const recog__box_cal *cal = p->country == RECOG_EU ? &cal_eu : &cal_us;
     int size = p->det_size ? p->det_size : detect_size(img, p->country);
-    /* A second pass at 2/5 of the size finds close-up plates, too large for the first. */
+    /* Passes at 2/5 and at 1/4 of the size find close-up plates, too large for the first
+     * (detect.c). */
     rc = recog__detect(&r->det, img, size, size * 2 / 5, cal, th, boxes, maxp, &n, err);
     if (rc) return rc;
     const recog__net *rds[RECOG__MAX_READERS];

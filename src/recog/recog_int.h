@@ -128,7 +128,8 @@ typedef struct recog__box_cal {
 } recog__box_cal;
 
 /* Runs the detector on img scaled to long_side (0: the default 768), and when second_side > 0
- * again at that (smaller) size for large plates; boxes calibrated by cal, the surest first.
+ * again at that (smaller) size and at 5/8 of it for large plates (the last pass keeping only
+ * plates of 40% of the long side or more); boxes calibrated by cal, the surest first.
  * OUT: boxes (at most max), *n. Returns 0 or a PK_E* code. */
 int recog__detect(const recog__net *det, const recog_image *img, int long_side, int second_side,
                   const recog__box_cal *cal, float threshold, recog__box *boxes, int max, int *n,

@@ -12,7 +12,8 @@ Runs the binary on one core (taskset -c 0, OPENBLAS_NUM_THREADS=1) and prints:
   - the US crops (seg_and_ocr, detection skipped with --crop): top-1 on the validation half
     (crc32(file name) odd, never trained on) and on all 751 (the other half was used, augmented,
     in training the reader); on the validation half, how often a state is told from the plate
-    (region) and how often it is the crop's own (groundtruth.csv);
+    (region) and how often it is the crop's own (groundtruth.csv); and the unseen half read as
+    whole pictures, detection included (a plate filling the picture: a close-up);
   - background images: the share with no plate reported, on the held-out tenth (index % 10 == 0,
     never trained on) and on all;
   - the unseen US scenes shrunk to 3/4 and 1/2 of their size (smaller plates than the
@@ -189,6 +190,18 @@ def crops(binary, models, data, env):
             "median_ms": statistics.median(times) if times else float("nan"), "misses": misses}
 
 
+def crops_as_scenes(binary, models, data, env):
+    """The unseen half of the US crops read as whole pictures (detection not skipped): a plate
+    that fills the picture, as in a close-up or a photo of the plate itself. (read right, found,
+    out of)."""
+    labels = {img: plate for img, (plate, half, _) in crop_labels(data).items() if half}
+    res, _ = run(binary, models, ["-c", "us"], list(labels), env)
+    ok = sum(any(r["plate"] == plate for r in res[img]["results"])
+             for img, plate in labels.items() if img in res)
+    found = sum(bool(res[img]["results"]) for img in labels if img in res)
+    return ok, found, len(labels)
+
+
 def scaled_scenes(binary, models, data, env, factor, degrees=0):
     """Top-1 on the unseen half of the US scenes shrunk by factor, or turned by degrees
     (counter-clockwise, about the plate's centre), JPEG quality 90: how reading holds up on
@@ -323,6 +336,7 @@ def main():
     eu = scenes(a.bin, a.models, a.data, "eu", env)
     cr = crops(a.bin, a.models, a.data, env)
     cs = crops_with_state(a.bin, a.models, a.data, env)
+    cw = crops_as_scenes(a.bin, a.models, a.data, env)
     small = [scaled_scenes(a.bin, a.models, a.data, env, f) for f in (0.75, 0.5)]
     turned = [scaled_scenes(a.bin, a.models, a.data, env, 1, d) for d in (5, 10, -10)]
     framed = framed_scenes(a.bin, a.models, a.data, env)
@@ -353,6 +367,8 @@ def main():
          pct(cs["val_top1"], cs["fit"])),
         ("US crops state told (region), unseen half; of those right", "",
          pct(cr["region_told"], cr["region_right"])),
+        ("US crops read as whole pictures (close-ups), unseen half: read / found", "",
+         pct(cw[0] / max(1, cw[2]), cw[1] / max(1, cw[2]))),
         (f"median ms per 1280x720 scene ({us['n_1280x720']} US), best of 3 runs each", "<= 25",
          f"{bt:.1f}"),
         ("median ms per 1280x720 scene, one run", "", f"{us['median_ms_1280x720']:.1f}"),
