@@ -12,15 +12,6 @@
 #include "recog/recog.h"
 #include "recog/recog_int.h"
 
-static const char *root(void) {
-    const char *r = getenv("PK_ROOT");
-    return r && *r ? r : ".";
-}
-
-static void models_dir(char *buf, size_t n) {
-    snprintf(buf, n, "%s/models", root());
-}
-
 /* A w x h grey test pattern as JPEG. OUT: *len; the caller frees. */
 static unsigned char *make_jpeg(int w, int h, size_t *len) {
     unsigned char *px = malloc((size_t)w * h);
@@ -42,7 +33,7 @@ static unsigned char *make_png(int w, int h, size_t *len) {
 /* The engine on the project's models (the test fails when they do not load). */
 static recog *open_engine(void) {
     char dir[1024];
-    models_dir(dir, sizeof dir);
+    tu_models_dir(dir, sizeof dir);
     recog *r = NULL;
     pk_err err;
     assert_int_equal(recog_open(dir, &r, &err), PK_OK);
@@ -130,7 +121,7 @@ static unsigned char *slurp(const char *path, size_t *len) {
 static void test_model_files(void **state) {
     (void)state;
     char dir[1024], path[1100];
-    models_dir(dir, sizeof dir);
+    tu_models_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/reader.pkm", dir);
     size_t len = 0;
     unsigned char *b = slurp(path, &len);
@@ -173,7 +164,7 @@ static void put_file(const char *dir, const char *name, const unsigned char *b, 
 static void test_reader_ensemble(void **state) {
     (void)state;
     char dir[1024], path[1100];
-    models_dir(dir, sizeof dir);
+    tu_models_dir(dir, sizeof dir);
     size_t dlen = 0, rlen = 0;
     snprintf(path, sizeof path, "%s/detector.pkm", dir);
     unsigned char *det = slurp(path, &dlen);
@@ -497,7 +488,7 @@ static void test_engine_blank(void **state) {
     blank.corners[3] = (recog_point){100, 250};
     recog__net rd;
     char path[1200];
-    models_dir(path, sizeof path);
+    tu_models_dir(path, sizeof path);
     strcat(path, "/reader.pkm");
     assert_int_equal(recog__model_load(path, &rd, &err), PK_OK);
     float conf = -1;
@@ -506,7 +497,7 @@ static void test_engine_blank(void **state) {
     /* The state-name reader, shipped beside the plate reader, loads and tells nothing here
      * either. */
     recog__net rs;
-    models_dir(path, sizeof path);
+    tu_models_dir(path, sizeof path);
     strcat(path, "/reader-state.pkm");
     assert_int_equal(recog__model_load(path, &rs, &err), PK_OK);
     assert_int_equal(rs.kind, RECOG__KIND_READER);
@@ -533,11 +524,7 @@ static float box_iou(const recog__box *a, const recog__box *b) {
 }
 
 static void us_scenes_dir(char *buf, size_t n) {
-    const char *data = getenv("PK_DATA");
-    if (data && *data)
-        snprintf(buf, n, "%s/openalpr-benchmarks/endtoend/us", data);
-    else
-        snprintf(buf, n, "%s/../shared/data/openalpr-benchmarks/endtoend/us", root());
+    tu_bench_file(buf, n, "endtoend/us");
 }
 
 /* One plate is reported once: these scenes each gave two detections of one plate that refined
@@ -682,7 +669,7 @@ static void test_refine_box(void **state) {
     if (!d) skip();
     recog__net det;
     pk_err err;
-    snprintf(path, sizeof path, "%s/models/detector.pkm", root());
+    snprintf(path, sizeof path, "%s/models/detector.pkm", tu_root());
     assert_int_equal(recog__model_load(path, &det, &err), PK_OK);
     const recog__box_cal cal = {1, 1, 0};
     double before = 0, after = 0;

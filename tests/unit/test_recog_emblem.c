@@ -96,8 +96,7 @@ static void test_real_emblem(void **state) {
     (void)state;
     char path[1200], models[1100];
     tu_bench_file(path, sizeof path, "seg_and_ocr/usimages/ia396.png");
-    const char *root = getenv("PK_ROOT");
-    snprintf(models, sizeof models, "%s/models", root && *root ? root : ".");
+    tu_models_dir(models, sizeof models);
     pk_err err;
     recog_image img;
     if (recog_image_load(path, 0, &img, &err) != PK_OK) skip();

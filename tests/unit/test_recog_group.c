@@ -188,19 +188,12 @@ static int on_frame(void *ctx, const recog_image *frame, long index, double ms) 
 
 static void test_group_video(void **state) {
     (void)state;
-    const char *root = getenv("PK_ROOT");
-    const char *data = getenv("PK_DATA");
     char scene[1024], models[1024];
-    if (data && *data)
-        snprintf(scene, sizeof scene, "%s/openalpr-benchmarks/endtoend/us/wts-lg-000144.jpg", data);
-    else
-        snprintf(scene, sizeof scene,
-                 "%s/../shared/data/openalpr-benchmarks/endtoend/us/wts-lg-000144.jpg",
-                 root && *root ? root : ".");
+    tu_us_scene(scene, sizeof scene, "wts-lg-000144.jpg");
     FILE *probe = fopen(scene, "rb");
     if (!probe) skip();
     fclose(probe);
-    snprintf(models, sizeof models, "%s/models", root && *root ? root : ".");
+    tu_models_dir(models, sizeof models);
     recog_image img;
     pk_err err;
     assert_int_equal(recog_image_load(scene, 0, &img, &err), PK_OK);

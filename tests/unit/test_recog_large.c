@@ -9,11 +9,6 @@
 
 #include "recog/recog.h"
 
-static const char *root(void) {
-    const char *r = getenv("PK_ROOT");
-    return r && *r ? r : ".";
-}
-
 /* Nine unseen labelled 1280x720 scenes tiled 3 x 3 into one 3840x2160 frame. */
 static const struct {
     const char *file, *plate;
@@ -68,7 +63,7 @@ static void test_4k_frame(void **state) {
         recog_image_fini(&img);
     }
     char models[1100];
-    snprintf(models, sizeof models, "%s/models", root());
+    tu_models_dir(models, sizeof models);
     recog *r = NULL;
     assert_int_equal(recog_open(models, &r, &err), PK_OK);
     int fine = plates_read(r, &frame, 0), coarse = plates_read(r, &frame, 768);
@@ -87,7 +82,7 @@ static void test_plate_fills_picture(void **state) {
         const char *file, *plate;
     } crops[] = {{"ak1165.png", "FUW999"}, {"ia396.png", "J0518"}};
     char models[1100];
-    snprintf(models, sizeof models, "%s/models", root());
+    tu_models_dir(models, sizeof models);
     recog *r = NULL;
     pk_err err;
     assert_int_equal(recog_open(models, &r, &err), PK_OK);

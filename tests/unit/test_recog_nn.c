@@ -17,15 +17,10 @@
 #define TOL_ABS 1e-3f
 #define TOL_REL 1e-3f
 
-static const char *root(void) {
-    const char *r = getenv("PK_ROOT");
-    return r && *r ? r : ".";
-}
-
 /* Reads a fixture tensor. OUT: *c, *h, *w; returns malloc'd floats. */
 static float *read_tensor(const char *name, int *c, int *h, int *w) {
     char path[1024];
-    snprintf(path, sizeof path, "%s/tests/unit/fixtures/recog/%s", root(), name);
+    snprintf(path, sizeof path, "%s/tests/unit/fixtures/recog/%s", tu_root(), name);
     FILE *f = fopen(path, "rb");
     if (!f) fail_msg("cannot open %s", path);
     uint32_t hdr[3];
@@ -42,7 +37,7 @@ static float *read_tensor(const char *name, int *c, int *h, int *w) {
 
 static void check(const char *model, const char *fx) {
     char path[1024], in_name[64], out_name[64];
-    snprintf(path, sizeof path, "%s/models/%s", root(), model);
+    snprintf(path, sizeof path, "%s/models/%s", tu_root(), model);
     snprintf(in_name, sizeof in_name, "%s_in.bin", fx);
     snprintf(out_name, sizeof out_name, "%s_out.bin", fx);
     recog__net net;
@@ -82,7 +77,7 @@ static void test_more_readers_match_torch(void **state) {
         char model[32], fx[32], path[1024];
         snprintf(model, sizeof model, "reader-%d.pkm", k);
         snprintf(fx, sizeof fx, "reader-%d", k);
-        snprintf(path, sizeof path, "%s/models/%s", root(), model);
+        snprintf(path, sizeof path, "%s/models/%s", tu_root(), model);
         FILE *f = fopen(path, "rb");
         if (!f) break;
         fclose(f);

@@ -14,11 +14,6 @@
 #include "recog/recog.h"
 #include "recog/recog_int.h"
 
-static const char *root(void) {
-    const char *r = getenv("PK_ROOT");
-    return r && *r ? r : ".";
-}
-
 /* The JPEG in buf with an APP1 Exif segment holding only IFD0's Orientation (a SHORT), in
  * Intel (II) or Motorola (MM) byte order, put right after the start-of-image marker. A value
  * of 0 gives a segment cut off inside its IFD. OUT: *out_len; the caller frees. */
@@ -241,7 +236,7 @@ static void test_turned_scene(void **state) {
     fclose(f);
 
     char models[1100];
-    snprintf(models, sizeof models, "%s/models", root());
+    tu_models_dir(models, sizeof models);
     recog *r = NULL;
     pk_err err;
     assert_int_equal(recog_open(models, &r, &err), PK_OK);
@@ -431,7 +426,7 @@ static void test_turned_plate(void **state) {
     } cases[] = {{"wts-lg-000049.jpg", "WG4L2M", 10, 683, 344},
                  {"wts-lg-000120.jpg", "5CJP303", -10, 525, 313}};
     char models[1100];
-    snprintf(models, sizeof models, "%s/models", root());
+    tu_models_dir(models, sizeof models);
     recog *r = NULL;
     pk_err err;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -133,9 +133,8 @@ static void *worker(void *arg) {
 
 static void test_threads(void **state) {
     (void)state;
-    const char *root = getenv("PK_ROOT");
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/models", root && *root ? root : ".");
+    tu_models_dir(dir, sizeof dir);
     recog *r;
     pk_err err;
     assert_int_equal(recog_open(dir, &r, &err), PK_OK);

@@ -46,13 +46,21 @@ uint64_t tu_rand(uint64_t *s) {
     return x * 0x2545F4914F6CDD1DULL;
 }
 
+const char *tu_root(void) {
+    const char *r = getenv("PK_ROOT");
+    return r && *r ? r : ".";
+}
+
+void tu_models_dir(char *buf, size_t n) {
+    snprintf(buf, n, "%s/models", tu_root());
+}
+
 void tu_bench_file(char *buf, size_t n, const char *rel) {
-    const char *data = getenv("PK_DATA"), *root = getenv("PK_ROOT");
+    const char *data = getenv("PK_DATA");
     if (data && *data)
         snprintf(buf, n, "%s/openalpr-benchmarks/%s", data, rel);
     else
-        snprintf(buf, n, "%s/../shared/data/openalpr-benchmarks/%s", root && *root ? root : ".",
-                 rel);
+        snprintf(buf, n, "%s/../shared/data/openalpr-benchmarks/%s", tu_root(), rel);
 }
 
 void tu_us_scene(char *buf, size_t n, const char *file) {

@@ -20,6 +20,10 @@ store *tu_store_new(char **dir);
 /* Closes the store and removes its directory; frees dir. */
 void tu_store_free(store *st, char *dir);
 
+/* The checkout's root: $PK_ROOT, else "." (the tests run from it). */
+const char *tu_root(void);
+/* The shipped model directory, <root>/models. */
+void tu_models_dir(char *buf, size_t n);
 /* The path of a file of the OpenALPR benchmarks (rel: "seg_and_ocr/usimages/ia396.png"): under
  * $PK_DATA, else ../shared/data beside $PK_ROOT (default .). Tests skip when it is not there. */
 void tu_bench_file(char *buf, size_t n, const char *rel);
