@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc make pkg-config clang-format sqlite3 libsqlite3-dev libjansson-dev libsodium-dev
-    libmicrohttpd-dev libgnutls28-dev libturbojpeg0-dev libexif-dev libjpeg-dev libpng-dev libopenblas-dev
+    libmicrohttpd-dev libgnutls28-dev libturbojpeg0-dev libexif-dev libjpeg-dev libpng-dev
     libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libcmocka-dev libpq-dev
     python3 curl openssl)
 test_pkgs=(postgresql wrk chromium nodejs npm)

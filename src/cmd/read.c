@@ -483,7 +483,6 @@ int cmd_read(int argc, char **argv) {
     c.out = stdout;
     c.errf = stderr;
     if (nthreads > 1 && argc - optind > 1) {
-        recog_set_concurrency(nthreads);
         c.failed = read_parallel(&c, argv + optind, argc - optind, nthreads);
     } else {
         for (int i = optind; i < argc; i++) {

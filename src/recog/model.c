@@ -159,6 +159,23 @@ int recog__model_parse(const void *buf, size_t len, const char *name, recog__net
         dst += nw + nb;
     }
     net->n_layers = (int)nl;
+    /* The GEMM's own weight layout depends on the CPU, so it is made here, not stored. */
+    size_t npacked = 1;
+    for (int i = 0; i < net->n_layers; i++) {
+        recog__layer *L = &net->layers[i];
+        if (L->type == RECOG__CONV)
+            npacked += recog__gemm_packed_a_size(L->cout, L->cin * L->kh * L->kw);
+    }
+    net->packed = pk_xmalloc(npacked * sizeof(float));
+    float *pk = net->packed;
+    for (int i = 0; i < net->n_layers; i++) {
+        recog__layer *L = &net->layers[i];
+        if (L->type != RECOG__CONV) continue;
+        int K = L->cin * L->kh * L->kw;
+        recog__gemm_pack_a(L->cout, K, L->w, pk);
+        L->wp = pk;
+        pk += recog__gemm_packed_a_size(L->cout, K);
+    }
     return PK_OK;
 }
 
@@ -196,5 +213,6 @@ int recog__model_load(const char *path, recog__net *net, pk_err *err) {
 void recog__net_fini(recog__net *net) {
     if (!net) return;
     free(net->blob);
+    free(net->packed);
     memset(net, 0, sizeof *net);
 }

@@ -1,9 +1,9 @@
 /*
  * nn.c: the tiny neural-network runtime: convolution (im2col + GEMM), ReLU, max-pooling.
  *
- * GEMM goes to OpenBLAS's cblas_sgemm when the build found it (RECOG_HAVE_BLAS, see mk/recog.mk);
- * otherwise a plain loop nest written so the compiler vectorises the inner loop. Either way the
- * arithmetic is float32 with the same summation as PyTorch up to rounding order, which is what
+ * Every convolution, the one-channel first layers included, is im2col written straight into the
+ * GEMM's packed layout and our own GEMM kernels (gemm.c) with the bias and ReLU fused. The
+ * arithmetic is float32 with the same sums as PyTorch up to rounding order, which is what
  * tests/unit/test_recog_nn.c checks against the fixture written by tools/train/export.py.
  */
 #include <stdlib.h>
@@ -11,18 +11,6 @@
 #include <time.h>
 
 #include "recog/recog_int.h"
-
-#ifdef RECOG_HAVE_BLAS
-#include <cblas.h>
-#endif
-
-void recog_set_concurrency(int n) {
-#ifdef RECOG_HAVE_BLAS
-    if (n > 1) openblas_set_num_threads(1);
-#else
-    (void)n;
-#endif
-}
 
 double recog_now_ms(void) {
     struct timespec ts;
@@ -56,23 +44,6 @@ int recog__net_out_shape(const recog__net *net, int h, int w, int *oc, int *oh, 
     return 0;
 }
 
-/* C[M][N] = A[M][K] * B[K][N] (row-major, C overwritten). */
-static void gemm(int M, int N, int K, const float *A, const float *B, float *C) {
-#ifdef RECOG_HAVE_BLAS
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
-#else
-    for (int m = 0; m < M; m++) {
-        float *c = C + (size_t)m * N;
-        memset(c, 0, sizeof(float) * (size_t)N);
-        for (int k = 0; k < K; k++) {
-            float a = A[(size_t)m * K + k];
-            const float *b = B + (size_t)k * N;
-            for (int n = 0; n < N; n++) c[n] += a * b[n];
-        }
-    }
-#endif
-}
-
 /* The output columns [*lo, *hi) whose input column ox * sw + x0 falls inside 0..w-1. */
 static void valid_cols(int ow, int w, int sw, int x0, int *lo, int *hi) {
     int a = x0 >= 0 ? 0 : (-x0 + sw - 1) / sw;
@@ -82,107 +53,83 @@ static void valid_cols(int ow, int w, int sw, int x0, int *lo, int *hi) {
     if (*hi < *lo) *hi = *lo;
 }
 
-/* im2col for one image: col[(ci*kh+ky)*kw+kx][oy*ow+ox]. The in-bounds span of each row is
- * worked out once, so the copy loops carry no bounds tests. */
-static void im2col(const recog__layer *L, const float *in, int h, int w, int oh, int ow,
-                   float *col) {
-    size_t n = (size_t)oh * ow;
+/* im2col for one image, written straight into the GEMM's packed B layout (see recog__gemm_pack_b):
+ * row k = (ci*kh+ky)*kw+kx, column n = oy*ow+ox, in panels of nr columns. Each output row's run
+ * of columns is cut where a panel ends; the in-bounds span of the row is worked out once, so the
+ * copy loops carry no bounds tests. */
+static void im2col_packed(const recog__layer *L, const float *in, int h, int w, int oh, int ow,
+                          int nr, float *col) {
+    size_t n = (size_t)oh * ow, K = (size_t)L->cin * L->kh * L->kw;
+    /* A stride-2 layer reads every other input column: each input row is split once into its
+     * even and odd columns (halves of dei), so every kernel column becomes a contiguous copy. */
+    int half = (w + 1) / 2;
+    float *dei = L->sw == 2 ? pk_xmalloc(sizeof(float) * (size_t)h * w) : NULL;
     for (int ci = 0; ci < L->cin; ci++) {
         const float *src = in + (size_t)ci * h * w;
+        if (dei) {
+            for (int y = 0; y < h; y++) {
+                const float *r = src + (size_t)y * w;
+                float *e = dei + (size_t)y * w, *o = e + half;
+                for (int x = 0; x < w / 2; x++) {
+                    e[x] = r[2 * x];
+                    o[x] = r[2 * x + 1];
+                }
+                if (w & 1) e[half - 1] = r[w - 1];
+            }
+        }
         for (int ky = 0; ky < L->kh; ky++) {
             for (int kx = 0; kx < L->kw; kx++) {
-                float *dst = col + ((size_t)(ci * L->kh + ky) * L->kw + kx) * n;
+                size_t k = (size_t)(ci * L->kh + ky) * L->kw + kx;
                 int x0 = -L->pw + kx * L->dw, lo, hi;
                 valid_cols(ow, w, L->sw, x0, &lo, &hi);
+                /* Output column x reads row[x + shift] (row: the input row, or its even or odd
+                 * half when split). */
+                int parity = x0 & 1, shift = dei ? (x0 - parity) / 2 : x0;
                 for (int oy = 0; oy < oh; oy++) {
                     int iy = oy * L->sh - L->ph + ky * L->dh;
-                    float *d = dst + (size_t)oy * ow;
-                    if (iy < 0 || iy >= h) {
-                        memset(d, 0, sizeof(float) * (size_t)ow);
-                        continue;
+                    const float *row = NULL;
+                    if (iy >= 0 && iy < h)
+                        row =
+                            dei ? dei + (size_t)iy * w + (parity ? half : 0) : src + (size_t)iy * w;
+                    for (int ox = 0; ox < ow;) {
+                        size_t c = (size_t)oy * ow + ox;
+                        int off = (int)(c % (size_t)nr), len = nr - off;
+                        if (len > ow - ox) len = ow - ox;
+                        float *d = col + (c - (size_t)off) * K + k * (size_t)nr + off;
+                        if (!row) {
+                            memset(d, 0, sizeof(float) * (size_t)len);
+                        } else {
+                            /* [a, b) of this run reads the input; the rest is padding. */
+                            int a = lo > ox ? lo : ox, b = hi < ox + len ? hi : ox + len;
+                            if (b < a) b = a;
+                            for (int x = ox; x < a; x++) d[x - ox] = 0.0f;
+                            if (L->sw <= 2)
+                                memcpy(d + (a - ox), row + a + shift,
+                                       sizeof(float) * (size_t)(b - a));
+                            else
+                                for (int x = a; x < b; x++) d[x - ox] = row[x * L->sw + x0];
+                            for (int x = b; x < ox + len; x++) d[x - ox] = 0.0f;
+                        }
+                        ox += len;
                     }
-                    /* Input columns from lo * sw + x0 (>= 0 by valid_cols) onwards. */
-                    const float *s = src + (size_t)iy * w + (lo * L->sw + x0);
-                    for (int ox = 0; ox < lo; ox++) d[ox] = 0.0f;
-                    if (L->sw == 1) {
-                        memcpy(d + lo, s, sizeof(float) * (size_t)(hi - lo));
-                    } else if (L->sw == 2) {
-                        for (int ox = lo; ox < hi; ox++) d[ox] = s[2 * (ox - lo)];
-                    } else {
-                        int sw = L->sw;
-                        for (int ox = lo; ox < hi; ox++) d[ox] = s[(size_t)(ox - lo) * sw];
-                    }
-                    for (int ox = hi; ox < ow; ox++) d[ox] = 0.0f;
                 }
             }
         }
     }
-}
-
-/* Direct convolution for a one-channel input (the detector's first layer): im2col plus a GEMM
- * with K = kh*kw costs more in copying than in arithmetic there. For each output row the kh*kw
- * shifted input rows are gathered once (a few KiB, so they stay in L1) and every output channel
- * is summed from them in one pass, so each output value is written once. Same sums as the GEMM
- * path up to rounding order. */
-static void conv1_direct(const recog__layer *L, const float *in, int h, int w, float *out, int oh,
-                         int ow) {
-    size_t n = (size_t)oh * ow;
-    int K = L->kh * L->kw;
-    float *taps = pk_xmalloc(sizeof(float) * (size_t)ow * (size_t)K);
-    for (int oy = 0; oy < oh; oy++) {
-        for (int ky = 0; ky < L->kh; ky++) {
-            int iy = oy * L->sh - L->ph + ky * L->dh;
-            for (int kx = 0; kx < L->kw; kx++) {
-                float *row = taps + (size_t)(ky * L->kw + kx) * ow;
-                if (iy < 0 || iy >= h) {
-                    memset(row, 0, sizeof(float) * (size_t)ow);
-                    continue;
-                }
-                const float *s = in + (size_t)iy * w;
-                int x0 = -L->pw + kx * L->dw, lo, hi;
-                valid_cols(ow, w, L->sw, x0, &lo, &hi);
-                for (int ox = 0; ox < ow; ox++)
-                    row[ox] = ox >= lo && ox < hi ? s[ox * L->sw + x0] : 0.0f;
-            }
-        }
-        for (int co = 0; co < L->cout; co++) {
-            const float *wt = L->w + (size_t)co * K;
-            float *o = out + (size_t)co * n + (size_t)oy * ow;
-            for (int ox = 0; ox < ow; ox++) o[ox] = wt[0] * taps[ox];
-            for (int k = 1; k < K; k++) {
-                const float *t = taps + (size_t)k * ow;
-                float wk = wt[k];
-                for (int ox = 0; ox < ow; ox++) o[ox] += wk * t[ox];
-            }
-        }
-    }
-    free(taps);
+    free(dei);
+    /* The last panel's columns past n are read by the kernel (and their results dropped). */
+    size_t tail = n % (size_t)nr;
+    if (tail)
+        for (size_t k = 0; k < K; k++)
+            memset(col + (n - tail) * K + k * nr + tail, 0, sizeof(float) * (nr - tail));
 }
 
 static void conv(const recog__layer *L, const float *in, int h, int w, float *out, int oh, int ow,
                  float *col) {
     size_t n = (size_t)oh * ow;
     int K = L->cin * L->kh * L->kw;
-    const float *B = in;
-    if (L->cin == 1) {
-        conv1_direct(L, in, h, w, out, oh, ow);
-    } else {
-        if (!(L->kh == 1 && L->kw == 1 && L->sh == 1 && L->sw == 1 && L->ph == 0 && L->pw == 0)) {
-            im2col(L, in, h, w, oh, ow, col);
-            B = col;
-        }
-        gemm(L->cout, (int)n, K, L->w, B, out);
-    }
-    for (int co = 0; co < L->cout; co++) {
-        float b = L->b[co], *o = out + (size_t)co * n;
-        if (L->relu)
-            for (size_t i = 0; i < n; i++) {
-                float v = o[i] + b;
-                o[i] = v > 0.0f ? v : 0.0f;
-            }
-        else
-            for (size_t i = 0; i < n; i++) o[i] += b;
-    }
+    im2col_packed(L, in, h, w, oh, ow, recog__gemm_nr(), col);
+    recog__gemm_packed(L->cout, (int)n, K, L->wp, col, L->b, L->relu, out);
 }
 
 static void maxpool(const recog__layer *L, const float *in, int h, int w, float *out, int oh,
@@ -215,7 +162,7 @@ float *recog__net_forward(const recog__net *net, const float *in, int h, int w, 
         if (L->type == RECOG__CONV) {
             nh = conv_out(ch, L->kh, L->sh, L->ph, L->dh);
             nw = conv_out(cw, L->kw, L->sw, L->pw, L->dw);
-            size_t colsz = (size_t)L->cin * L->kh * L->kw * nh * nw;
+            size_t colsz = recog__gemm_packed_b_size(nh * nw, L->cin * L->kh * L->kw);
             if (colsz > max_col) max_col = colsz;
             c = L->cout;
         } else {

@@ -64,13 +64,6 @@ int recog_open(const char *dir, recog **out, pk_err *err);
 /* Frees an engine (NULL is fine). No call may be running on it. */
 void recog_free(recog *r);
 
-/* Tells the engine that the process runs n recognitions at once. With n > 1 every matrix product
- * runs on its calling thread alone from then on: OpenBLAS's own threads would compete with the
- * callers for the same cores (the 111 US scenes on 2 cores: one caller with BLAS's 2 threads
- * 1.9 s, two callers with 2 threads each 2.1 s, two callers with one each 1.3 s). n <= 1
- * changes nothing. Process-wide: call it before the recognitions start. */
-void recog_set_concurrency(int n);
-
 /* Country conventions for reading. */
 typedef enum recog_country { RECOG_US = 0, RECOG_EU = 1 } recog_country;
 

@@ -46,6 +46,7 @@ typedef struct recog__layer {
     int relu;           /* conv: apply ReLU after the bias */
     const float *w;     /* conv: [cout][cin*kh*kw], inside the net's blob */
     const float *b;     /* conv: [cout] */
+    const float *wp;    /* conv with cin > 1: w packed for recog__gemm_packed, in net->packed */
 } recog__layer;
 
 typedef struct recog__net {
@@ -56,7 +57,8 @@ typedef struct recog__net {
     char alphabet[RECOG__MAX_ALPHA + 1];
     int n_layers;
     recog__layer layers[RECOG__MAX_LAYERS];
-    float *blob; /* all weights and biases; owned */
+    float *blob;   /* all weights and biases; owned */
+    float *packed; /* the layers' wp; owned */
 } recog__net;
 
 /* Parses a model file image. name is used in messages. OUT: *net, freed with
@@ -73,6 +75,26 @@ int recog__net_out_shape(const recog__net *net, int h, int w, int *oc, int *oh, 
 
 /* Runs the net on in (in_c x h x w). Returns a malloc'd output (the caller frees it) and its
  * shape in *oc, *oh, *ow; NULL when the input is too small for the net. */
+/* The networks' matrix product (gemm.c): C[M][N] = A[M][K] * B[K][N] + bias[m] (bias may be
+ * NULL), then ReLU when relu is set; C row-major, overwritten. The kernel is the best one for the
+ * running CPU and wants both operands packed in its own layout: A (the weights) in panels of its
+ * row count, made once per model by recog__gemm_pack_a; B in panels of recog__gemm_nr() columns,
+ * [panel][k][col], the last panel zero-padded, so B's column n sits at
+ * bp[(n / nr) * nr * K + k * nr + n % nr] (nn.c's im2col writes it so). */
+int recog__gemm_nr(void);
+size_t recog__gemm_packed_a_size(int M, int K); /* floats */
+size_t recog__gemm_packed_b_size(int N, int K); /* floats */
+void recog__gemm_pack_a(int M, int K, const float *A, float *ap);
+void recog__gemm_packed(int M, int N, int K, const float *ap, const float *bp, const float *bias,
+                        int relu, float *C);
+
+/* The kernels by instruction set, for tests: whether this CPU runs one, and the product from
+ * plain row-major A and B with that kernel (packing both on the way). */
+typedef enum recog__isa { RECOG__ISA_GENERIC, RECOG__ISA_AVX2, RECOG__ISA_AVX512 } recog__isa;
+int recog__gemm_has(recog__isa isa);
+void recog__gemm_isa(recog__isa isa, int M, int N, int K, const float *A, const float *B,
+                     const float *bias, int relu, float *C);
+
 float *recog__net_forward(const recog__net *net, const float *in, int h, int w, int *oc, int *oh,
                           int *ow);
 

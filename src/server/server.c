@@ -453,10 +453,6 @@ static void open_recog(server *s, const char *dir) {
     /* Uploaded videos that FFmpeg cannot read get an answer naming the reason; its own log lines
      * on the server's stderr would only repeat it for every bad upload. */
     recog_video_quiet();
-    /* Requests are read on several threads at once: each matrix product runs on its caller's
-     * thread (recog_set_concurrency), not on OpenBLAS's own threads, which also keeps those
-     * threads out of the child processes that read uploaded videos (core/isolate.h). */
-    recog_set_concurrency(s->threads > 1 ? s->threads : 2);
     if (recog_open(dir, &s->rec, &err)) {
         snprintf(s->rec_why, sizeof s->rec_why, "%s", err.msg);
         fprintf(stderr, "platekeeper serve: plate recognition disabled: %s\n", err.msg);

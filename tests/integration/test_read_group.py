@@ -19,11 +19,10 @@ DATA = os.environ.get("PK_DATA") or os.path.join(ROOT, "..", "shared", "data")
 SCENES = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us")
 CAR_A = ("wts-lg-000144.jpg", "CWW2245")  # both 1280x720, Texas plates
 CAR_B = ("wts-lg-000155.jpg", "CYZ5139")
-ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1")
 
 
 def read(*args):
-    return subprocess.run([PK_BIN, "read"] + list(args), capture_output=True, text=True, env=ENV)
+    return subprocess.run([PK_BIN, "read"] + list(args), capture_output=True, text=True)
 
 
 def main(t):

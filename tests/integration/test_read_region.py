@@ -24,12 +24,11 @@ SCENE = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "car3.jpg")
 CROPS = os.path.join(DATA, "openalpr-benchmarks", "seg_and_ocr", "usimages")
 TX_SCENE = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "wts-lg-000144.jpg")
 TX_SMALL = os.path.join(DATA, "openalpr-benchmarks", "endtoend", "us", "wts-lg-000021.jpg")
-ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1")
 OKLAHOMA = ("LLLDDD", "DDDLLL")  # src/recog/region.c
 
 
 def read(*args):
-    return subprocess.run([PK_BIN, "read"] + list(args), capture_output=True, text=True, env=ENV)
+    return subprocess.run([PK_BIN, "read"] + list(args), capture_output=True, text=True)
 
 
 def fits(plate, formats):

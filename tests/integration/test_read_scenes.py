@@ -74,8 +74,7 @@ def check_shape(t, objs, region):
 def region_test(t, region):
     labels = labelled(region)
     p = subprocess.run([PK_BIN, "read", "-j", "-n", "5", "-c", region] + list(labels),
-                       capture_output=True, text=True, timeout=600,
-                       env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+                       capture_output=True, text=True, timeout=600)
     t.eq(p.returncode, 0, "%s: read exits 0 on %d scenes" % (region, len(labels)))
     got = {}
     for line in p.stdout.splitlines():

@@ -18,10 +18,8 @@ TIMING = ("processing_time_ms", "epoch_time")
 
 
 def read(*args):
-    # One BLAS thread, as --threads sets: BLAS's own threads sum in another order, which moves
-    # confidences in the last digits.
     return subprocess.run([PK_BIN, "read"] + list(args), capture_output=True, text=True,
-                          timeout=600, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+                          timeout=600)
 
 
 def comparable(stdout):

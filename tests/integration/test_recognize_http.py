@@ -64,7 +64,7 @@ def main(t):
             raw = open(SCENE, "rb").read()
             st, body, _ = inv.call("POST", "/api/v1/recognize?topn=5", raw=raw, ctype="image/jpeg")
             p = subprocess.run([PK_BIN, "read", "-j", "-n", "5", SCENE], capture_output=True,
-                               text=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+                               text=True)
             cli = json.loads(p.stdout)
             plates = lambda o: [(r["plate"], r["coordinates"]) for r in o["results"]]  # noqa: E731
             t.ok(st == 200 and plates(body) == plates(cli) and plates(body)
@@ -107,8 +107,7 @@ def main(t):
                  and [g["frame_start"] for g in groups] == [0, 4],
                  "each group: its frames, its state, at most topn candidates", groups)
             p = subprocess.run([PK_BIN, "read", "-j", "--group", "--every", "1", "-n", "3",
-                                write_tmp(clip, ".avi")], capture_output=True, text=True,
-                               env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+                                write_tmp(clip, ".avi")], capture_output=True, text=True)
             cli = [json.loads(line) for line in p.stdout.splitlines()]
             key = lambda g: (g["best_plate_number"], g["frame_start"], g["frame_end"],  # noqa: E731
                              [c["plate"] for c in g["candidates"]])

@@ -3,7 +3,7 @@
 
     score.py [--bin build/platekeeper] [--data ../shared/data] [--models models] [--quick]
 
-Runs the binary on one core (taskset -c 0, OPENBLAS_NUM_THREADS=1) and prints:
+Runs the binary on one core (taskset -c 0) and prints:
   - US and EU scenes (openalpr-benchmarks/endtoend), on the validation half (crc32(file name)
     odd, never trained on) and on all (the even half was used in training): top-1 (some plate read in the image equals
     the label exactly), top-5 (the label is among the first 5 candidates of some plate), found
@@ -331,7 +331,7 @@ def main():
     if not os.path.isdir(os.path.join(a.data, "openalpr-benchmarks")):
         print(f"bench-recog: no labelled data at {a.data}; skipped")
         return 0
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    env = dict(os.environ)
     us = scenes(a.bin, a.models, a.data, "us", env)
     eu = scenes(a.bin, a.models, a.data, "eu", env)
     cr = crops(a.bin, a.models, a.data, env)
