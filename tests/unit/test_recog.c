@@ -436,6 +436,44 @@ static void test_region(void **state) {
     recog__plate_apply_region(&pl, ca);
     assert_string_equal(pl.plate, "LUCKY7"); /* a vanity plate read surely stays */
     assert_false(pl.cand[0].matches_template);
+    /* O and 0 turned the way a format says when that alone makes the best reading fit: moved
+     * up when the reader had it, else in place of the last candidate; a reading that fits already
+     * or would fit no better turned stays. */
+    int ct = recog__region_index("ct");
+    memset(&pl, 0, sizeof pl);
+    set_cand(&pl, 0, "471NZ0", 99);
+    set_cand(&pl, 1, "47INZ0", 33);
+    set_cand(&pl, 2, "471NZO", 22);
+    pl.n_cand = 3;
+    recog__plate_apply_region(&pl, ct);
+    assert_string_equal(pl.plate, "471NZO");
+    assert_true(pl.confidence == 99 && pl.cand[0].matches_template);
+    assert_string_equal(pl.cand[1].plate, "471NZ0");
+    assert_string_equal(pl.cand[2].plate, "47INZ0");
+    assert_int_equal(pl.n_cand, 3);
+    memset(&pl, 0, sizeof pl);
+    set_cand(&pl, 0, "4710Z0", 99); /* 1st L slot holds '0' and the 2nd too: turned, fits */
+    set_cand(&pl, 1, "47INZ0", 33);
+    pl.n_cand = 2;
+    recog__plate_apply_region(&pl, ct);
+    assert_string_equal(pl.plate, "471OZO");
+    assert_string_equal(pl.cand[1].plate, "4710Z0");
+    assert_int_equal(pl.n_cand, 2); /* 47INZ0 made room */
+    memset(&pl, 0, sizeof pl);
+    set_cand(&pl, 0, "471NZ8", 99); /* fits only with 8 turned, which is another glyph */
+    pl.n_cand = 1;
+    recog__plate_apply_region(&pl, ct);
+    assert_string_equal(pl.plate, "471NZ8");
+    memset(&pl, 0, sizeof pl);
+    set_cand(&pl, 0, "1A00234", 99); /* fits California's DLDDDDD: not made 1AOO234 */
+    pl.n_cand = 1;
+    recog__plate_apply_region(&pl, ca);
+    assert_string_equal(pl.plate, "1A00234");
+    memset(&pl, 0, sizeof pl);
+    set_cand(&pl, 0, "O12345", 90); /* Connecticut's LLDDDDD is 7 long: no format this long */
+    pl.n_cand = 1;
+    recog__plate_apply_region(&pl, ct);
+    assert_string_equal(pl.plate, "O12345");
     /* No region: nothing changes. */
     memset(&pl, 0, sizeof pl);
     set_cand(&pl, 0, "1ABC23A", 90);
