@@ -96,16 +96,18 @@ def detected(t):
     t.ok(o["region"] == "ok" and o["plate"] == "676DWS" and o["matches_template"] == 1,
          "a script state name is told (ok) and its formats rank the readings",
          (o["region"], o["plate"]))
-    # California's red script name is not read: no state, no formats; -p ca gives them (its
-    # fitting reading is too much less sure to go first).
+    # California's red script name is not read: no state, no formats. -p ca gives them: the
+    # reading fits California's DLLLDDD with its 0 turned to O (one glyph on the plate), so the
+    # turned reading goes first with the reader's confidence and the reading as read next.
     ca = os.path.join(CROPS, "ca1564.png")
     o, p = crop_result("--crop", ca), crop_result("--crop", "-p", "ca", ca)
     t.ok(o["region"] == "" and o["region_confidence"] == 0 and o["plate"] == "5A0J230"
          and not any(c["matches_template"] for c in o["candidates"]),
          "a plate whose state does not read: no region, no template matches", o["region"])
-    t.ok(p["region"] == "" and p["matches_template"] == 0
-         and any(c["plate"] == "5AOJ230" and c["matches_template"] for c in p["candidates"]),
-         "-p ca: the candidates say which fit California's formats (5AOJ230 does)",
+    t.ok(p["region"] == "" and p["plate"] == "5AOJ230" and p["matches_template"] == 1
+         and p["confidence"] == o["confidence"]
+         and [c["plate"] for c in p["candidates"][:2]] == ["5AOJ230", "5A0J230"],
+         "-p ca: O and 0 turned the way California's format says (5A0J230 -> 5AOJ230)",
          p["candidates"][:3])
 
     de = os.path.join(CROPS, "de1288.png")  # "THE FIRST STATE" above, "DELAWARE" below
