@@ -174,6 +174,39 @@ static int stroke_run(const char *plate) {
     return n >= 3;
 }
 
+/* A second look at a plate read with doubt. A box found around a turned plate is often off by
+ * a character's width at one end (the detector learnt upright plates), and refining the
+ * refined box once more, from a window centred on the better estimate, moves it onto the plate.
+ * Plates read below SECOND_LOOK_BELOW whose box then moves (IoU under SECOND_LOOK_MOVED) are
+ * read again in the new box, and that reading is kept when it is SECOND_LOOK_MARGIN surer.
+ * On the unseen US scenes turned 10 and -10 degrees, 36 -> 39 and 32 -> 37 of 53 read (5
+ * degrees 44 -> 43), plates in close-ups 323 -> 326 of 380; upright unchanged, 0.3 ms more per
+ * scene (a box read surely, or a false alarm read below the minimum confidence, gets no second
+ * look). Without the margin an upright 0-or-O reading
+ * flipped the wrong way (R820503 84.9% against R82O503 88.7%); refining every box twice read
+ * turned plates as well but upright ones worse (94.3% -> 90.6%) (MODEL_CARD.md). */
+#define SECOND_LOOK_BELOW  90.0f
+#define SECOND_LOOK_MOVED  0.95f
+#define SECOND_LOOK_MARGIN 10.0f
+
+static void second_look(const recog *r, const recog__net *const *rds, int nrd,
+                        const recog_image *img, const recog_params *p, const recog__box_cal *cal,
+                        const recog__box *box, recog_plate *pl) {
+    if (pl->n_cand == 0 || pl->confidence >= SECOND_LOOK_BELOW ||
+        pl->confidence < p->min_confidence || (int)strlen(pl->plate) < p->min_chars)
+        return;
+    recog__box again = *box;
+    if (!recog__refine_box(&r->det, img, cal, &again) ||
+        recog__box_iou(&again, box) >= SECOND_LOOK_MOVED)
+        return;
+    recog_plate alt;
+    memset(&alt, 0, sizeof alt);
+    recog__read_box(rds, nrd, img, again.x0, again.y0, again.x1, again.y1, p->topn, 1, &alt);
+    double ms = pl->ms;
+    if (alt.n_cand > 0 && alt.confidence > pl->confidence + SECOND_LOOK_MARGIN) *pl = alt;
+    pl->ms = ms + alt.ms;
+}
+
 /* Sets pl->region and region_confidence from the state name printed on the plate. Without a
  * state given (p->region), the state found ranks the readings by its formats as -p would: on
  * the unseen half of the US crops two more right (Delaware's all-digit serial drops an emblem
@@ -249,6 +282,7 @@ int recog_run(const recog *r, const recog_image *img, const recog_params *p, rec
         }
         recog__read_box(rds, nrd, img, boxes[i].x0, boxes[i].y0, boxes[i].x1, boxes[i].y1, p->topn,
                         p->country == RECOG_US, pl);
+        if (p->country == RECOG_US) second_look(r, rds, nrd, img, p, cal, &boxes[i], pl);
         if (p->country == RECOG_EU) recog__plate_harmonize(pl);
         recog__plate_apply_region(pl, recog__region_index(p->region));
         pl->det_score = boxes[i].score;
