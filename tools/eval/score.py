@@ -18,7 +18,8 @@ Runs the binary on one core (taskset -c 0) and prints:
     never trained on) and on all;
   - the unseen US scenes shrunk to 3/4 and 1/2 of their size (smaller plates than the
     benchmark's, as other cameras and distances give), and turned 5, 10 and -10 degrees about
-    the plate (plates turned in the picture), top-1, and the plates read in 3840x2160 frames
+    the plate (plates turned in the picture), re-saved as JPEG alone, blurred 1.2 px,
+    overexposed and darkened (other light), top-1, and the plates read in 3840x2160 frames
     tiling nine unseen 1280x720 scenes each (a 4K camera's small plates);
   - model load time.
 Only the standard library is needed (and python3-pil for the shrunk scenes).
@@ -202,21 +203,28 @@ def crops_as_scenes(binary, models, data, env):
     return ok, found, len(labels)
 
 
-def scaled_scenes(binary, models, data, env, factor, degrees=0):
+def scaled_scenes(binary, models, data, env, factor, degrees=0, look=None):
     """Top-1 on the unseen half of the US scenes shrunk by factor, or turned by degrees
-    (counter-clockwise, about the plate's centre), JPEG quality 90: how reading holds up on
-    smaller plates than the benchmark's, as other cameras and distances give, and on plates turned
-    in the picture (a camera that rolls, a crooked plate, a phone held askew)."""
+    (counter-clockwise, about the plate's centre), or with look ("blur": a 1.2-px Gaussian, as a
+    focus or motion blur; "bright": levels x 1.8 + 30, clipped, as a sunlit or flash-lit plate
+    overexposed; "dark": levels x 0.3, as dusk), JPEG quality 90: how reading holds up on
+    smaller plates than the benchmark's, as other cameras and distances give, on plates turned
+    in the picture (a camera that rolls, a crooked plate, a phone held askew) and in other light."""
     try:
-        from PIL import Image
+        from PIL import Image, ImageFilter
     except ImportError:
         return None
+    looks = {"blur": lambda im: im.filter(ImageFilter.GaussianBlur(1.2)),
+             "bright": lambda im: im.point(lambda v: min(255, int(v * 1.8 + 30))),
+             "dark": lambda im: im.point(lambda v: int(v * 0.3))}
     labels = {}
     with tempfile.TemporaryDirectory() as tmp:
         for img, (plate, box) in scene_labels(data, "us").items():
             if not scene_is_val(img):
                 continue
             im = Image.open(img).convert("RGB")
+            if look:
+                im = looks[look](im)
             if degrees:
                 im = im.rotate(degrees, resample=Image.BICUBIC,
                                center=((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
@@ -339,6 +347,8 @@ def main():
     cw = crops_as_scenes(a.bin, a.models, a.data, env)
     small = [scaled_scenes(a.bin, a.models, a.data, env, f) for f in (0.75, 0.5)]
     turned = [scaled_scenes(a.bin, a.models, a.data, env, 1, d) for d in (5, 10, -10)]
+    lights = [scaled_scenes(a.bin, a.models, a.data, env, 1, 0, k)
+              for k in (None, "blur", "bright", "dark")]
     framed = framed_scenes(a.bin, a.models, a.data, env)
     bg = backgrounds(a.bin, a.models, a.data, env)
     lt = load_time(a.bin, a.models, env)
@@ -354,6 +364,8 @@ def main():
          pct(*small) if None not in small else "n/a (needs python3-pil)"),
         ("US scenes top-1, unseen half, turned 5 / 10 / -10 degrees", "",
          pct(*turned) if None not in turned else "n/a (needs python3-pil)"),
+        ("US scenes top-1, unseen half, re-saved / blurred / overexposed / dark", "",
+         pct(*lights) if None not in lights else "n/a (needs python3-pil)"),
         ("US plates read in 4K frames of nine unseen 1280x720 scenes; mean ms", "",
          f"{framed[0]} of {framed[1]}; {framed[2]:.0f}" if framed else "n/a (needs python3-pil)"),
         (f"EU scenes top-1, unseen half ({eu['n_val']}, -c eu)", ">= 90%", pct(eu["val_top1"])),
