@@ -134,10 +134,27 @@ static void conv(const recog__layer *L, const float *in, int h, int w, float *ou
 
 static void maxpool(const recog__layer *L, const float *in, int h, int w, float *out, int oh,
                     int ow) {
+    /* The readers pool 2x2 and 2x1 (stride as the kernel): the rows' maximum first, a loop the
+     * compiler vectorises, then pairs across when the kernel is 2 wide. */
+    int rows_then_pairs = L->kh == 2 && L->sh == 2 && L->kw == L->sw && L->kw <= 2;
+    float *rowmax = rows_then_pairs ? pk_xmalloc(sizeof(float) * (size_t)w) : NULL;
     for (int c = 0; c < L->cin; c++) {
         const float *src = in + (size_t)c * h * w;
         float *dst = out + (size_t)c * oh * ow;
-        for (int oy = 0; oy < oh; oy++)
+        for (int oy = 0; oy < oh; oy++) {
+            float *d = dst + (size_t)oy * ow;
+            if (rowmax) {
+                const float *r0 = src + (size_t)oy * 2 * w, *r1 = r0 + w;
+                for (int x = 0; x < w; x++) rowmax[x] = r0[x] > r1[x] ? r0[x] : r1[x];
+                if (L->kw == 1)
+                    memcpy(d, rowmax, sizeof(float) * (size_t)ow);
+                else
+                    for (int ox = 0; ox < ow; ox++) {
+                        float a = rowmax[2 * ox], b = rowmax[2 * ox + 1];
+                        d[ox] = a > b ? a : b;
+                    }
+                continue;
+            }
             for (int ox = 0; ox < ow; ox++) {
                 const float *s = src + (size_t)oy * L->sh * w + (size_t)ox * L->sw;
                 float m = s[0];
@@ -146,9 +163,11 @@ static void maxpool(const recog__layer *L, const float *in, int h, int w, float 
                         float v = s[(size_t)ky * w + kx];
                         if (v > m) m = v;
                     }
-                dst[(size_t)oy * ow + ox] = m;
+                d[ox] = m;
             }
+        }
     }
+    free(rowmax);
 }
 
 float *recog__net_forward(const recog__net *net, const float *in, int h, int w, int *oc, int *oh,

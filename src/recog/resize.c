@@ -111,9 +111,34 @@ void recog__crop_sheared(const recog_image *src, float x0, float y0, float x1, f
         fx0[x] = x0 + (x + 0.5f) * sx - 0.5f;
         down[x] = slope * (fx0[x] + 0.5f - xc);
     }
+    /* The samples are an affine map of the output grid, so its four corners bound them: when
+     * all fall inside the picture (the usual case), the rows are read without clamping. */
+    float lo_x = INFINITY, hi_x = -INFINITY, lo_y = INFINITY, hi_y = -INFINITY;
+    for (int k = 0; k < 4; k++) {
+        int x = k & 1 ? dst_w - 1 : 0, y = k & 2 ? dst_h - 1 : 0;
+        float fy0 = y0 + (y + 0.5f) * sy - 0.5f;
+        float fx = fx0[x] + tilt * (fy0 + 0.5f - yc), fy = fy0 + down[x];
+        lo_x = fminf(lo_x, fx), hi_x = fmaxf(hi_x, fx);
+        lo_y = fminf(lo_y, fy), hi_y = fmaxf(hi_y, fy);
+    }
+    /* (Half a pixel to spare: a sample between corners may round past them by an ulp.) */
+    int inside = lo_x >= 0 && lo_y >= 0 && hi_x < src->width - 1.5f && hi_y < src->height - 1.5f;
     for (int y = 0; y < dst_h; y++) {
         float fy0 = y0 + (y + 0.5f) * sy - 0.5f;
         float across = tilt * (fy0 + 0.5f - yc); /* the row's shift when strokes tilt */
+        if (inside) {
+            for (int x = 0; x < dst_w; x++) {
+                float fx = fx0[x] + across, fy = fy0 + down[x];
+                int ix = (int)fx, iy = (int)fy; /* both >= 0: truncation is floor */
+                float ex = fx - ix, dy = fy - iy;
+                const uint8_t *p = src->px + (size_t)iy * src->width + ix;
+                const uint8_t *q = p + src->width;
+                float v =
+                    (p[0] * (1 - ex) + p[1] * ex) * (1 - dy) + (q[0] * (1 - ex) + q[1] * ex) * dy;
+                dst[(size_t)y * dst_w + x] = v / 255.0f;
+            }
+            continue;
+        }
         for (int x = 0; x < dst_w; x++) {
             float fx = fx0[x] + across, fy = fy0 + down[x];
             int ix = (int)floorf(fx), iy = (int)floorf(fy);

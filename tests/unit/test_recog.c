@@ -640,6 +640,51 @@ static void draw_leaning_plate(recog_image *img, float slope) {
         }
 }
 
+/* The reader's crop samples the picture bilinearly with the edge pixels repeated outside it,
+ * whether the whole crop lies inside the picture (read without clamping) or runs over its edge:
+ * both against a plain reference on a noisy picture, sheared and tilted. */
+static float ref_px(const recog_image *im, int x, int y) {
+    x = x < 0 ? 0 : x >= im->width ? im->width - 1 : x;
+    y = y < 0 ? 0 : y >= im->height ? im->height - 1 : y;
+    return im->px[(size_t)y * im->width + x];
+}
+
+static void test_crop_sampling(void **state) {
+    (void)state;
+    recog_image im = {97, 61, malloc(97 * 61)};
+    unsigned seed = 3;
+    for (int i = 0; i < 97 * 61; i++) {
+        seed = seed * 1103515245u + 12345u;
+        im.px[i] = (uint8_t)(seed >> 16);
+    }
+    const float boxes[][6] = {
+        {10.3f, 12.7f, 80.1f, 40.2f, 0.05f, -0.04f}, /* inside */
+        {-6.0f, 20.0f, 60.0f, 70.0f, 0.1f, 0.08f},   /* over the left and bottom edges */
+        {30.0f, -3.0f, 99.5f, 30.0f, -0.12f, 0.0f},  /* over the top and right edges */
+    };
+    enum { W = 64, H = 24 };
+    float got[W * H];
+    for (size_t b = 0; b < sizeof boxes / sizeof boxes[0]; b++) {
+        const float *q = boxes[b];
+        recog__crop_sheared(&im, q[0], q[1], q[2], q[3], q[4], q[5], W, H, got);
+        float sx = (q[2] - q[0]) / W, sy = (q[3] - q[1]) / H;
+        float xc = (q[0] + q[2]) / 2, yc = (q[1] + q[3]) / 2;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                double fx0 = q[0] + (x + 0.5) * sx - 0.5, fy0 = q[1] + (y + 0.5) * sy - 0.5;
+                double fx = fx0 + q[5] * (fy0 + 0.5 - yc), fy = fy0 + q[4] * (fx0 + 0.5 - xc);
+                int ix = (int)floor(fx), iy = (int)floor(fy);
+                double ex = fx - ix, ey = fy - iy;
+                double v =
+                    (ref_px(&im, ix, iy) * (1 - ex) + ref_px(&im, ix + 1, iy) * ex) * (1 - ey) +
+                    (ref_px(&im, ix, iy + 1) * (1 - ex) + ref_px(&im, ix + 1, iy + 1) * ex) * ey;
+                if (fabs(got[y * W + x] - v / 255.0) > 1e-3)
+                    fail_msg("box %zu, (%d,%d): %g, want %g", b, x, y, got[y * W + x], v / 255.0);
+            }
+    }
+    free(im.px);
+}
+
 static void test_plate_slope(void **state) {
     (void)state;
     const float slopes[] = {-0.2f, -0.1f, 0.0f, 0.05f, 0.12f, 0.2f};
@@ -761,13 +806,21 @@ static void test_refine_box(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_image_jpeg),       cmocka_unit_test(test_image_png),
-        cmocka_unit_test(test_image_bad),        cmocka_unit_test(test_model_files),
-        cmocka_unit_test(test_reader_ensemble),  cmocka_unit_test(test_ctc),
-        cmocka_unit_test(test_ctc_logp),         cmocka_unit_test(test_ctc_logp_long),
-        cmocka_unit_test(test_harmonize_o_zero), cmocka_unit_test(test_region),
-        cmocka_unit_test(test_engine_blank),     cmocka_unit_test(test_refine_box),
-        cmocka_unit_test(test_plate_slope),      cmocka_unit_test(test_no_duplicate_plates),
+        cmocka_unit_test(test_image_jpeg),
+        cmocka_unit_test(test_image_png),
+        cmocka_unit_test(test_image_bad),
+        cmocka_unit_test(test_model_files),
+        cmocka_unit_test(test_reader_ensemble),
+        cmocka_unit_test(test_ctc),
+        cmocka_unit_test(test_ctc_logp),
+        cmocka_unit_test(test_ctc_logp_long),
+        cmocka_unit_test(test_harmonize_o_zero),
+        cmocka_unit_test(test_region),
+        cmocka_unit_test(test_engine_blank),
+        cmocka_unit_test(test_refine_box),
+        cmocka_unit_test(test_crop_sampling),
+        cmocka_unit_test(test_plate_slope),
+        cmocka_unit_test(test_no_duplicate_plates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
