@@ -685,6 +685,42 @@ static void test_crop_sampling(void **state) {
     free(im.px);
 }
 
+/* The detector's antialiased resize (PIL's triangle filter): halving a picture weighs each
+ * output's four nearest source rows and columns 1/8, 3/8, 3/8, 1/8 away from the edges, and a
+ * flat picture stays flat at any scale, edges included. */
+static void test_resize(void **state) {
+    (void)state;
+    enum { SW = 40, SH = 24 };
+    recog_image im = {SW, SH, malloc(SW * SH)};
+    unsigned seed = 11;
+    for (int i = 0; i < SW * SH; i++) {
+        seed = seed * 1103515245u + 12345u;
+        im.px[i] = (uint8_t)(seed >> 16);
+    }
+    float half[(SW / 2) * (SH / 2)];
+    recog__resize(&im, SW / 2, SH / 2, half);
+    const double k[4] = {0.125, 0.375, 0.375, 0.125};
+    for (int y = 1; y < SH / 2 - 1; y++)
+        for (int x = 1; x < SW / 2 - 1; x++) {
+            double v = 0;
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++)
+                    v += k[a] * k[b] * im.px[(size_t)(2 * y - 1 + a) * SW + (2 * x - 1 + b)];
+            if (fabs(half[y * (SW / 2) + x] - v / 255.0) > 1e-4)
+                fail_msg("(%d,%d): %g, want %g", x, y, half[y * (SW / 2) + x], v / 255.0);
+        }
+    memset(im.px, 77, SW * SH);
+    const int sizes[][2] = {{13, 7}, {40, 24}, {57, 31}, {3, 2}};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        int w = sizes[i][0], h = sizes[i][1];
+        float *o = malloc(sizeof(float) * (size_t)w * h);
+        recog__resize(&im, w, h, o);
+        for (int j = 0; j < w * h; j++) assert_float_equal(o[j], 77 / 255.0f, 1e-5f);
+        free(o);
+    }
+    free(im.px);
+}
+
 static void test_plate_slope(void **state) {
     (void)state;
     const float slopes[] = {-0.2f, -0.1f, 0.0f, 0.05f, 0.12f, 0.2f};
@@ -806,21 +842,14 @@ static void test_refine_box(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_image_jpeg),
-        cmocka_unit_test(test_image_png),
-        cmocka_unit_test(test_image_bad),
-        cmocka_unit_test(test_model_files),
-        cmocka_unit_test(test_reader_ensemble),
-        cmocka_unit_test(test_ctc),
-        cmocka_unit_test(test_ctc_logp),
-        cmocka_unit_test(test_ctc_logp_long),
-        cmocka_unit_test(test_harmonize_o_zero),
-        cmocka_unit_test(test_region),
-        cmocka_unit_test(test_engine_blank),
-        cmocka_unit_test(test_refine_box),
-        cmocka_unit_test(test_crop_sampling),
-        cmocka_unit_test(test_plate_slope),
-        cmocka_unit_test(test_no_duplicate_plates),
+        cmocka_unit_test(test_image_jpeg),       cmocka_unit_test(test_image_png),
+        cmocka_unit_test(test_image_bad),        cmocka_unit_test(test_model_files),
+        cmocka_unit_test(test_reader_ensemble),  cmocka_unit_test(test_ctc),
+        cmocka_unit_test(test_ctc_logp),         cmocka_unit_test(test_ctc_logp_long),
+        cmocka_unit_test(test_harmonize_o_zero), cmocka_unit_test(test_region),
+        cmocka_unit_test(test_engine_blank),     cmocka_unit_test(test_refine_box),
+        cmocka_unit_test(test_resize),           cmocka_unit_test(test_crop_sampling),
+        cmocka_unit_test(test_plate_slope),      cmocka_unit_test(test_no_duplicate_plates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
