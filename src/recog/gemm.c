@@ -8,10 +8,11 @@
  * output channels, K = up to a few hundred, N = the spatial positions), so one well-blocked kernel
  * per instruction set does as well, and fusing the bias and ReLU into the store saves a pass.
  *
- * Layout: A is the weights, M x K row-major; B is K x N row-major (the im2col matrix); C is
- * M x N. B is packed one panel of NR columns at a time (zero-padded at the right edge) so the
- * kernel reads it contiguously; A is packed once per call into MR-row panels (zero-padded rows).
- * Each kernel keeps an MR x NR tile of C in registers across the whole K loop.
+ * Layout: A is the weights, M x K; B is the im2col matrix, K x N; C is M x N, row-major. The
+ * kernel reads both packed: A in panels of MR rows (zero-padded rows), made once when a model
+ * loads (model.c); B in panels of NR columns, k-major inside a panel (the last panel
+ * zero-padded), which nn.c's im2col writes directly. Each kernel keeps an MR x NR tile of C in
+ * registers across the whole K loop.
  *
  * The kernel for the running CPU is chosen on every call with __builtin_cpu_supports (a read of
  * a table libgcc fills at start-up), so there is no state of our own; the packed weights a model

@@ -53,7 +53,7 @@ static void valid_cols(int ow, int w, int sw, int x0, int *lo, int *hi) {
     if (*hi < *lo) *hi = *lo;
 }
 
-/* im2col for one image, written straight into the GEMM's packed B layout (see recog__gemm_pack_b):
+/* im2col for one image, written straight into the GEMM's packed B layout (recog_int.h):
  * row k = (ci*kh+ky)*kw+kx, column n = oy*ow+ox, in panels of nr columns. Each output row's run
  * of columns is cut where a panel ends; the in-bounds span of the row is worked out once, so the
  * copy loops carry no bounds tests. */
