@@ -186,6 +186,8 @@ void recog__gemm_packed(int M, int N, int K, const float *ap, const float *bp, c
 
 void recog__gemm_isa(recog__isa isa, int M, int N, int K, const float *A, const float *B,
                      const float *bias, int relu, float *C) {
+    /* plans[] holds only the kernels this build compiled: the caller asks recog__gemm_has. */
+    PK_ASSERT(recog__gemm_has(isa));
     const gemm_plan *p = &plans[isa];
     float *ap = pk_xmalloc(sizeof(float) * packed_a_size(p, M, K));
     float *bp = pk_xmalloc(sizeof(float) * packed_b_size(p, N, K));

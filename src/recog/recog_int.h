@@ -46,7 +46,7 @@ typedef struct recog__layer {
     int relu;           /* conv: apply ReLU after the bias */
     const float *w;     /* conv: [cout][cin*kh*kw], inside the net's blob */
     const float *b;     /* conv: [cout] */
-    const float *wp;    /* conv with cin > 1: w packed for recog__gemm_packed, in net->packed */
+    const float *wp;    /* conv: w packed for recog__gemm_packed, in net->packed */
 } recog__layer;
 
 typedef struct recog__net {
