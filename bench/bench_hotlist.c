@@ -18,6 +18,7 @@
 
 #include "core/pattern.h"
 #include "hotlist/hotlist.h"
+#include "ncic_file.h"
 
 static double now_s(void) {
     struct timespec ts;
@@ -27,10 +28,7 @@ static double now_s(void) {
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 static uint64_t rnd(void) {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545F4914F6CDD1DULL;
+    return bench_rnd(&rng);
 }
 
 static const char AN[] = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789";
@@ -89,8 +87,10 @@ static void *ingest_thread(void *arg) {
             seq++;
             memcpy(rs[i].uuid, &seq, sizeof seq);
             rs[i].uuid[15] = 0xBE;
-            if (i % 100 == 0) snprintf(rs[i].plate, sizeof rs[i].plate, "%s", c->hits[seq % c->n_hits]);
-            else rand_plate(rs[i].plate);
+            if (i % 100 == 0)
+                snprintf(rs[i].plate, sizeof rs[i].plate, "%s", c->hits[seq % c->n_hits]);
+            else
+                rand_plate(rs[i].plate);
             snprintf(rs[i].state, sizeof rs[i].state, "CA");
             rs[i].ts = pk_now_ms();
             rs[i].camera_id = cam;
@@ -203,21 +203,11 @@ int main(int argc, char **argv) {
     /* the file: NCIC header names, unique plate+state per line */
     size_t n_keep = 10000;
     char(*hits)[11] = calloc(n_keep, sizeof *hits);
-    static const char *states[] = {"CA", "NV", "AZ", "OR", "WA", "TX"};
-    for (int pass = 0; pass < 2; pass++) {
-        FILE *f = fopen(pass ? file2 : file, "w");
-        fprintf(f, "LIC,LIS,LIT,NIC,ORI,OCA,VMA,VMO,VYR,VCO\n");
-        for (long i = 0; i < lines; i++) {
-            char p[11];
-            /* unique by construction: a counter in the plate */
-            snprintf(p, sizeof p, "%c%c%06ld", 'A' + (int)(rnd() % 26), 'A' + (int)((i / 1000000 + pass) % 26),
-                     i % 1000000);
-            if (!pass && (size_t)i < n_keep) memcpy(hits[i], p, 11);
-            fprintf(f, "%s,%s,PC,V%09ld,CA0390000,%ld,HOND,CIV,20%02d,BLK\n", p,
-                    states[i % 6 == 0 ? rnd() % 6 : 0], i, i, (int)(i % 25));
+    for (int pass = 0; pass < 2; pass++)
+        if (bench_write_ncic(pass ? file2 : file, lines, pass, &rng, pass ? NULL : hits, n_keep)) {
+            perror(pass ? file2 : file);
+            return 1;
         }
-        fclose(f);
-    }
     store *st;
     pk_err err;
     pk_err_clear(&err);
@@ -273,10 +263,14 @@ int main(int argc, char **argv) {
         rand_plate(q);
         size_t n = strlen(q);
         int shape = (int)(rnd() % 4);
-        if (shape == 0) snprintf(p, sizeof p, "%.3s*%.2s", q, q + n - 2);       /* 7AB*12 */
-        else if (shape == 1) snprintf(p, sizeof p, "?%.*s?", (int)n - 2, q + 1); /* ?ABC12? */
-        else if (shape == 2) snprintf(p, sizeof p, "%.2s?%.2s*", q, q + 3);      /* 7A?C1* */
-        else snprintf(p, sizeof p, "*%.4s", q + n - 4);                          /* *C123 */
+        if (shape == 0)
+            snprintf(p, sizeof p, "%.3s*%.2s", q, q + n - 2); /* 7AB*12 */
+        else if (shape == 1)
+            snprintf(p, sizeof p, "?%.*s?", (int)n - 2, q + 1); /* ?ABC12? */
+        else if (shape == 2)
+            snprintf(p, sizeof p, "%.2s?%.2s*", q, q + 3); /* 7A?C1* */
+        else
+            snprintf(p, sizeof p, "*%.4s", q + n - 4); /* *C123 */
         pk_pattern pat;
         if (pk_pattern_compile(p, &pat, NULL)) continue;
         store_hotlist_entry e;
@@ -298,8 +292,7 @@ int main(int argc, char **argv) {
     }
     double t_build = now_s() - t0;
     printf("matcher build: %zu entries (%zu patterns) in %.2f s, +%ld MB resident\n",
-           hotlist_matcher_size(m), hotlist_matcher_patterns(m), t_build,
-           (rss_kb() - rss0) / 1024);
+           hotlist_matcher_size(m), hotlist_matcher_patterns(m), t_build, (rss_kb() - rss0) / 1024);
 
     /* reads: 1 % hits on the list, 1 % misreads of listed plates, the rest random */
     size_t n = 1000000;
@@ -310,7 +303,13 @@ int main(int argc, char **argv) {
         } else if (i % 100 == 1) {
             memcpy(plates[i], hits[rnd() % n_keep], 11);
             for (char *c = plates[i]; *c; c++) /* a confusable substitution */
-                if (*c == '0') { *c = 'O'; break; } else if (*c == '8') { *c = 'B'; break; }
+                if (*c == '0') {
+                    *c = 'O';
+                    break;
+                } else if (*c == '8') {
+                    *c = 'B';
+                    break;
+                }
         } else {
             rand_plate(plates[i]);
         }

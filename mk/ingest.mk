@@ -6,6 +6,7 @@ INGEST_BENCH := $(BUILD)/bench/bench_ingest
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+$(BUILD)/bench/bench_ingest $(BUILD)/bench/bench_hotlist: bench/ncic_file.h
 
 # 1 M reads; PK_BENCH_10M=1 adds the 10 M run (about 2 M distinct plates; takes long).
 .PHONY: bench-ingest
