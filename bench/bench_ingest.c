@@ -86,7 +86,7 @@ static int put_hotlists(store *st, demo_gen *g, const char *dir, long lines, pk_
     if (!f) return pk_err_set(err, PK_EIO, "%s: cannot write", file);
     fprintf(f, "LIC\n");
     demo_item it;
-    static char seen[WANTED][PK_PLATE_MAX + 1];
+    char seen[WANTED][PK_PLATE_MAX + 1];
     int n = 0;
     for (int64_t i = 0; n < WANTED && i < 100000; i++) {
         demo_gen_at(g, i * 1000 % 1000003, &it);

@@ -96,17 +96,19 @@ static void test_turned_plates(void **state) {
  * does when it shrinks. OUT: *out. */
 static void shrink(const recog_image *img, float f, recog_image *out) {
     int w = (int)(img->width * f), h = (int)(img->height * f);
-    float *tmp = malloc(sizeof(float) * (size_t)w * img->height);
+    out->width = w;
+    out->height = h;
+    out->px = malloc((size_t)w * h);
+    float *tmp = malloc(sizeof(float) * (size_t)w * img->height); /* rows done, columns not */
     float r = 1.0f / f; /* the filter's half-width in source pixels */
     for (int pass = 0; pass < 2; pass++) {
         int n_out = pass ? h : w, n_in = pass ? img->height : img->width;
         int lines = pass ? w : img->height;
         for (int o = 0; o < n_out; o++) {
-            float c = (o + 0.5f) * r, sum = 0;
+            float c = (o + 0.5f) * r;
             int lo = (int)floorf(c - r), hi = (int)ceilf(c + r);
             for (int line = 0; line < lines; line++) {
-                float v = 0;
-                sum = 0;
+                float v = 0, sum = 0;
                 for (int i = lo < 0 ? 0 : lo; i < hi && i < n_in; i++) {
                     float wgt = 1.0f - fabsf(i + 0.5f - c) / r;
                     if (wgt <= 0) continue;
@@ -119,11 +121,6 @@ static void shrink(const recog_image *img, float f, recog_image *out) {
                 else
                     tmp[(size_t)line * w + o] = v / sum;
             }
-        }
-        if (!pass) {
-            out->width = w;
-            out->height = h;
-            out->px = malloc((size_t)w * h);
         }
     }
     free(tmp);
