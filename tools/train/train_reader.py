@@ -6,7 +6,11 @@
 --spec wide|ctx with --init-pkm of a stage-4 reader grows a larger reader from it (nets.py
 widen_reader; tried, not shipped: models/MODEL_CARD.md). --real-online draws the real-crop share
 of each batch fresh from the crops' training half instead of the cached augmented copies (tried,
-not shipped).
+not shipped). --distill W with --init-pkm adds W times the divergence of the new reader's
+per-frame outputs from the start reader's, so fine-tuning learns the new data without forgetting
+what the start reader read well (every fine-tune without it read the benchmarks worse);
+--shuffle-frac F makes a share F of each batch real crops with their characters rearranged
+(shuffle.py).
 
 Light online augmentation (shift, contrast, noise, inversion) on top of the
 cached set; checkpoints every few minutes; prints synthetic validation
@@ -24,6 +28,7 @@ import torch.nn.functional as F
 import nets
 import gen
 import scenes
+import shuffle
 import synth
 
 ALPHA = nets.ALPHABET
@@ -129,6 +134,12 @@ def main():
                     help="cut the real scenes' plates down to 22 px wide (not 40) and the real "
                          "crops to 7%% of their size (not 15%%): smaller plates than the "
                          "benchmarks' (tried, not shipped)")
+    ap.add_argument("--shuffle-frac", type=float, default=0.0,
+                    help="share of each batch from the cached real crops with their characters "
+                         "rearranged (shuffle.py), cut where the --init-pkm reader reads them")
+    ap.add_argument("--distill", type=float, default=0.0,
+                    help="weight of a distillation loss towards the --init-pkm reader's outputs "
+                         "on the batch's other samples, which keeps what it reads well")
     ap.add_argument("--spec", default="base", choices=sorted(nets.READER_SPECS),
                     help="network shape; with --init-pkm of a base reader, grown from it")
     a = ap.parse_args()
@@ -157,6 +168,15 @@ def main():
     net.train()
     if folded:
         nets.freeze_bn(net)
+    teacher, segs = None, {}
+    if a.init_pkm and (a.distill > 0 or a.shuffle_frac > 0):
+        teacher = nets.load_pkm(a.init_pkm, nets.READER_SPEC)
+        teacher.eval()
+    if a.shuffle_frac > 0:
+        segs = shuffle.segment(teacher, X[a.synth_n:], Y[a.synth_n:])
+        segs = {a.synth_n + k: b for k, b in segs.items()}
+        print(f"rearrangeable real crops {len(segs)} of {len(X) - a.synth_n}", flush=True)
+    seg_keys = list(segs)
     online = gen.real_crops("train") if a.real_online and a.real_frac > 0 else []
     regions = a.regions.split(",")
     real = [sc for r in regions for sc in scenes.load(r, "train")] if a.scene_frac > 0 else []
@@ -183,6 +203,10 @@ def main():
         for k in range(k_real if online else 0):
             xs[k], ys[k] = synth.real_crop_sample(rng, *online[int(rng.integers(0, len(online)))],
                                                   scale_lo=0.07 if a.small_plates else 0.15)
+        k_shuf = int(a.bs * a.shuffle_frac) if seg_keys else 0
+        for k in range(k_real, k_real + k_shuf):
+            j = seg_keys[int(rng.integers(0, len(seg_keys)))]
+            xs[k], ys[k] = shuffle.rearranged(rng, X[j], Y[j], segs[j])
         for k in range(int(a.bs * a.scene_frac)):
             xs[a.bs - 1 - k], ys[a.bs - 1 - k] = scenes.reader_sample(
                 rng, real[int(rng.integers(0, len(real)))], min_w=22 if a.small_plates else 40)
@@ -193,6 +217,15 @@ def main():
         lp = out.permute(2, 0, 1).log_softmax(2)
         il = torch.full((a.bs,), lp.shape[0], dtype=torch.long)
         loss = F.ctc_loss(lp, tg, il, tl, blank=0, zero_infinity=True)
+        if teacher is not None and a.distill > 0:
+            keep = torch.ones(a.bs, dtype=torch.bool)
+            keep[k_real:k_real + k_shuf] = False
+            with torch.no_grad():
+                tp = teacher(xb[keep])[:, :, 0, :].permute(2, 0, 1).softmax(2)
+            # KL(teacher || student) summed over a crop's frames, then divided by a plate's
+            # usual 6 characters: ctc_loss's mean is per target character
+            kl = (tp * (tp.clamp_min(1e-8).log() - lp[:, keep])).sum(2).sum(0).mean()
+            loss = loss + a.distill * kl / 6
         opt.zero_grad()
         loss.backward()
         opt.step()
