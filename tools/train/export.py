@@ -3,6 +3,9 @@
     export.py --detector work/detector.pt --reader work/reader.pt --models ../../models \
               --fixture ../../tests/unit/fixtures/recog
 
+Without --detector only the reader (and its fixture) is written: a reader fine-tuned on its own
+(train_all.sh stage 6) leaves the detector as it is.
+
 The fixture holds, for each model, a fixed pseudo-random input and PyTorch's output for it
 (eval mode, batch-norm as trained, not folded), so tests/unit/test_recog_nn.c can check that
 the C runtime, on the exported file, gives the same numbers. Format of each .bin: u32 c, h, w,
@@ -29,7 +32,7 @@ def write_tensor(path, a):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--detector", required=True)
+    ap.add_argument("--detector", help="the detector's checkpoint; without it, readers only")
     ap.add_argument("--reader", required=True)
     ap.add_argument("--more-readers", nargs="*", default=[],
                     help="further readers of the ensemble, written as reader-2.pkm, reader-3.pkm..")
@@ -40,15 +43,19 @@ def main():
     a = ap.parse_args()
     os.makedirs(a.models, exist_ok=True)
     os.makedirs(a.fixture, exist_ok=True)
-    det = nets.detector()
-    det.load_state_dict(torch.load(a.detector))
-    det.eval()
+    todo = []
+    if a.detector:
+        det = nets.detector()
+        det.load_state_dict(torch.load(a.detector))
+        det.eval()
+        nets.export(det, os.path.join(a.models, "detector.pkm"), 1, 0, 0,
+                    stride=nets.DETECTOR_STRIDE)
+        todo.append(("detector", det, (1, 72, 120)))
     rd = nets.SeqNet(nets.READER_SPECS[a.reader_spec])
     rd.load_state_dict(torch.load(a.reader))
     rd.eval()
-    nets.export(det, os.path.join(a.models, "detector.pkm"), 1, 0, 0, stride=nets.DETECTOR_STRIDE)
     nets.export(rd, os.path.join(a.models, "reader.pkm"), 2, 32, 128, alphabet=nets.ALPHABET)
-    todo = [("detector", det, (1, 72, 120)), ("reader", rd, (1, 32, 128))]
+    todo.append(("reader", rd, (1, 32, 128)))
     for k, path in enumerate(a.more_readers, start=2):
         more = nets.SeqNet(nets.READER_SPECS[a.reader_spec])
         more.load_state_dict(torch.load(path))

@@ -4,9 +4,10 @@
 # python3-numpy and python3-pil, the fonts of fonts-roadgeek, fonts-urw-base35, fonts-dejavu and
 # fonts-liberation2, and $PK_DATA (default ../shared/data): backgrounds/ for synthesis and
 # openalpr-benchmarks/seg_and_ocr and openalpr-benchmarks/endtoend (their training halves only).
-# About four and a half hours on 2 cores (more when the machine is shared): stages 1-2 from
+# About five and a half hours on 2 cores (more when the machine is shared): stages 1-2 from
 # scratch on synthetic data and real crops, stage 3 fine-tuning on real scenes, stage 4 the
-# reader again with specialty-plate emblems; in each stage
+# reader again with specialty-plate emblems, stage 5 the state-name reader, stage 6 the reader
+# fine-tuned with distillation (one thread; see models/MODEL_CARD.md); in stages 1-3
 # the two trainings run side by side, one thread each. Everything intermediate goes to work/ (git-ignored). Wall-clock budgets
 # (MIN_*) bound each stage, so a busier machine gives fewer steps: see models/MODEL_CARD.md for
 # the step counts behind the committed models.
@@ -22,6 +23,7 @@ MIN_READER3=${MIN_READER3:-70}
 MIN_DETECTOR3=${MIN_DETECTOR3:-60}
 MIN_READER4=${MIN_READER4:-60}
 MIN_STATE=${MIN_STATE:-30}
+MIN_READER6=${MIN_READER6:-50}
 mkdir -p work
 $PYTHON gen.py reader --n 160000 --seed 1 --out work/reader_train.npz --real-aug 40
 $PYTHON gen.py reader --n 4000 --seed 2 --out work/reader_val.npz
@@ -78,5 +80,19 @@ $PYTHON export.py --detector work/detector3.pt --reader work/reader_s4.pt --mode
 $PYTHON train_state.py --init ../../models/reader.pkm --out ../../models/reader-state.pkm \
     --minutes "$MIN_STATE" > work/reader_state.log 2>&1
 tail -n 1 work/reader_state.log
+# Stage 6: the stage-4 reader fine-tuned once more, on a fresh emblem set, with a fifth of each
+# batch real crops whose characters are rearranged (shuffle.py) and a divergence term towards
+# the stage-4 reader's own outputs on the rest (--distill), which keeps what it read well while it
+# learns turned, dark and small plates better. The state-name reader stays the stage-4 one's.
+cp ../../models/reader.pkm work/reader_s4.pkm
+$PYTHON gen.py reader --n 40000 --seed 31 --out work/reader_train6.npz --real-aug 40 \
+    --emblem-frac 0.3
+$PYTHON train_reader.py --train work/reader_train6.npz --val work/reader_val.npz --synth-n 40000 \
+    --out work/reader_s6.pt --minutes "$MIN_READER6" --init-pkm work/reader_s4.pkm --lr 3e-4 \
+    --real-frac 0.2 --shuffle-frac 0.2 --scene-frac 0.3 --distill 1.0 --seed 41 \
+    > work/reader_s6.log 2>&1
+tail -n 1 work/reader_s6.log
+$PYTHON export.py --reader work/reader_s6.pt --models ../../models \
+    --fixture ../../tests/unit/fixtures/recog
 # The box calibration in src/recog/recog.c comes from this (training-half scenes only).
 $PYTHON calibrate.py --pkm ../../models/detector.pkm
