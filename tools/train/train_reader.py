@@ -72,6 +72,25 @@ def augment(x, rng):
     return x
 
 
+def harden(x, which, rng):
+    """The samples of x marked in which blurred (Gaussian, sigma 0.8-1.8 px) or overexposed
+    (levels x 1.4-2.0 plus up to 0.2, clipped), half each: the light and focus the benchmarks'
+    degraded variants read worst in."""
+    x = x.clone()
+    for i in torch.nonzero(which).flatten().tolist():
+        if rng.random() < 0.5:
+            s = float(rng.uniform(0.8, 1.8))
+            k = torch.arange(-4, 5, dtype=torch.float32)
+            g = torch.exp(-k * k / (2 * s * s))
+            g = g / g.sum()
+            xi = F.pad(x[i:i + 1], (4, 4, 4, 4), mode="replicate")
+            xi = F.conv2d(xi, g.view(1, 1, 1, 9))
+            x[i:i + 1] = F.conv2d(xi, g.view(1, 1, 9, 1))
+        else:
+            x[i] = (x[i] * float(rng.uniform(1.4, 2.0)) + float(rng.uniform(0, 0.2))).clamp(0, 1)
+    return x
+
+
 def evaluate(net, x, y, bs=256, folded=False):
     net.eval()
     ok = 0
@@ -140,6 +159,9 @@ def main():
     ap.add_argument("--distill", type=float, default=0.0,
                     help="weight of a distillation loss towards the --init-pkm reader's outputs "
                          "on the batch's other samples, which keeps what it reads well")
+    ap.add_argument("--hard-frac", type=float, default=0.0,
+                    help="share of each batch's synthetic and real-crop samples blurred harder or "
+                         "overexposed online (left out of the distillation term; tried, not shipped)")
     ap.add_argument("--spec", default="base", choices=sorted(nets.READER_SPECS),
                     help="network shape; with --init-pkm of a base reader, grown from it")
     a = ap.parse_args()
@@ -212,6 +234,11 @@ def main():
                 rng, real[int(rng.integers(0, len(real)))], min_w=22 if a.small_plates else 40)
         xb = torch.from_numpy(xs).float().div(255).unsqueeze(1)
         xb = augment(xb, rng)
+        hard = torch.zeros(a.bs, dtype=torch.bool)
+        if a.hard_frac > 0:
+            hard = torch.from_numpy(rng.random(a.bs) < a.hard_frac)
+            hard[a.bs - int(a.bs * a.scene_frac):] = False
+            xb = harden(xb, hard, rng)
         tg, tl = encode(ys)
         out = net(xb)[:, :, 0, :]  # N, C, T
         lp = out.permute(2, 0, 1).log_softmax(2)
@@ -220,6 +247,7 @@ def main():
         if teacher is not None and a.distill > 0:
             keep = torch.ones(a.bs, dtype=torch.bool)
             keep[k_real:k_real + k_shuf] = False
+            keep &= ~hard
             with torch.no_grad():
                 tp = teacher(xb[keep])[:, :, 0, :].permute(2, 0, 1).softmax(2)
             # KL(teacher || student) summed over a crop's frames, then divided by a plate's
