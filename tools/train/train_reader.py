@@ -165,6 +165,8 @@ def main():
     ap.add_argument("--spec", default="base", choices=sorted(nets.READER_SPECS),
                     help="network shape; with --init-pkm of a base reader, grown from it")
     a = ap.parse_args()
+    if (a.distill > 0 or a.shuffle_frac > 0) and not a.init_pkm:
+        ap.error("--distill and --shuffle-frac need --init-pkm: the reader they learn from and cut by")
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
@@ -244,10 +246,11 @@ def main():
         lp = out.permute(2, 0, 1).log_softmax(2)
         il = torch.full((a.bs,), lp.shape[0], dtype=torch.long)
         loss = F.ctc_loss(lp, tg, il, tl, blank=0, zero_infinity=True)
-        if teacher is not None and a.distill > 0:
-            keep = torch.ones(a.bs, dtype=torch.bool)
-            keep[k_real:k_real + k_shuf] = False
-            keep &= ~hard
+        keep = torch.ones(a.bs, dtype=torch.bool)
+        keep[k_real:k_real + k_shuf] = False
+        keep &= ~hard
+        # a batch with nothing left to distil on (a tiny --bs) would make the mean NaN
+        if a.distill > 0 and bool(keep.any()):
             with torch.no_grad():
                 tp = teacher(xb[keep])[:, :, 0, :].permute(2, 0, 1).softmax(2)
             # KL(teacher || student) summed over a crop's frames, then divided by a plate's
