@@ -25,25 +25,40 @@
 
 #define MR_MAX 8
 
-typedef void (*kernel_fn)(int K, const float *a, const float *b, float *c, size_t ldc, int mr,
-                          int nr, const float *bias, int relu);
+/* b with off NULL: a packed panel, row k at b + k * NR. b with off: the rows of a direct
+ * convolution, row k at b + off[k] (see recog__gemm_direct). */
+typedef void (*kernel_fn)(int K, const float *a, const float *b, const int *off, float *c,
+                          size_t ldc, int mr, int nr, const float *bias, int relu);
 
 /* The tile is summed in registers, then written with the bias and ReLU applied; a partial tile
  * (at the bottom or right edge of C) goes through a buffer so only its valid part is stored. */
 #define DEFINE_KERNEL(name, attr, VT, VIT, VW, MR, NV)                                             \
     attr static void name(int K, const float *restrict a, const float *restrict b,                 \
-                          float *restrict c, size_t ldc, int mr, int nr,                           \
+                          const int *restrict off, float *restrict c, size_t ldc, int mr, int nr,  \
                           const float *restrict bias, int relu) {                                  \
         VT acc[MR][NV];                                                                            \
         for (int r = 0; r < MR; r++)                                                               \
             for (int j = 0; j < NV; j++) acc[r][j] = (VT){0};                                      \
-        for (int k = 0; k < K; k++) {                                                              \
-            VT bv[NV];                                                                             \
-            for (int j = 0; j < NV; j++)                                                           \
-                memcpy(&bv[j], b + (size_t)k * (NV * VW) + j * VW, sizeof(VT));                    \
-            for (int r = 0; r < MR; r++) {                                                         \
-                float av = a[(size_t)k * MR + r];                                                  \
-                for (int j = 0; j < NV; j++) acc[r][j] += av * bv[j];                              \
+        /* Two copies of the K loop, so neither tests off inside it. */                            \
+        if (off) {                                                                                 \
+            for (int k = 0; k < K; k++) {                                                          \
+                const float *row = b + off[k];                                                     \
+                VT bv[NV];                                                                         \
+                for (int j = 0; j < NV; j++) memcpy(&bv[j], row + j * VW, sizeof(VT));             \
+                for (int r = 0; r < MR; r++) {                                                     \
+                    float av = a[(size_t)k * MR + r];                                              \
+                    for (int j = 0; j < NV; j++) acc[r][j] += av * bv[j];                          \
+                }                                                                                  \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (int k = 0; k < K; k++) {                                                          \
+                VT bv[NV];                                                                         \
+                for (int j = 0; j < NV; j++)                                                       \
+                    memcpy(&bv[j], b + (size_t)k * (NV * VW) + j * VW, sizeof(VT));                \
+                for (int r = 0; r < MR; r++) {                                                     \
+                    float av = a[(size_t)k * MR + r];                                              \
+                    for (int j = 0; j < NV; j++) acc[r][j] += av * bv[j];                          \
+                }                                                                                  \
             }                                                                                      \
         }                                                                                          \
         for (int r = 0; r < MR; r++)                                                               \
@@ -161,8 +176,22 @@ static void gemm_packed(const gemm_plan *p, int M, int N, int K, const float *ap
         const float *panel = bp + (size_t)n0 * K;
         for (int mb = 0; mb < mblocks; mb++) {
             int m0 = mb * p->mr, mr = M - m0 < p->mr ? M - m0 : p->mr;
-            p->kernel(K, ap + (size_t)mb * p->mr * K, panel, C + (size_t)m0 * N + n0, (size_t)N, mr,
-                      nr, bias ? bias + m0 : zero_bias, relu);
+            p->kernel(K, ap + (size_t)mb * p->mr * K, panel, NULL, C + (size_t)m0 * N + n0,
+                      (size_t)N, mr, nr, bias ? bias + m0 : zero_bias, relu);
+        }
+    }
+}
+
+static void gemm_direct(const gemm_plan *p, int M, int N, int K, const float *ap, const float *in,
+                        const int *off, const float *bias, int relu, float *C) {
+    float zero_bias[MR_MAX] = {0};
+    int mblocks = (M + p->mr - 1) / p->mr;
+    for (int n0 = 0; n0 < N; n0 += p->nr) {
+        int nr = N - n0 < p->nr ? N - n0 : p->nr;
+        for (int mb = 0; mb < mblocks; mb++) {
+            int m0 = mb * p->mr, mr = M - m0 < p->mr ? M - m0 : p->mr;
+            p->kernel(K, ap + (size_t)mb * p->mr * K, in + n0, off, C + (size_t)m0 * N + n0,
+                      (size_t)N, mr, nr, bias ? bias + m0 : zero_bias, relu);
         }
     }
 }
@@ -182,6 +211,21 @@ void recog__gemm_pack_a(int M, int K, const float *A, float *ap) {
 void recog__gemm_packed(int M, int N, int K, const float *ap, const float *bp, const float *bias,
                         int relu, float *C) {
     gemm_packed(best_plan(), M, N, K, ap, bp, bias, relu, C);
+}
+
+void recog__gemm_direct(int M, int N, int K, const float *ap, const float *in, const int *off,
+                        const float *bias, int relu, float *C) {
+    gemm_direct(best_plan(), M, N, K, ap, in, off, bias, relu, C);
+}
+
+void recog__gemm_direct_isa(recog__isa isa, int M, int N, int K, const float *A, const float *in,
+                            const int *off, const float *bias, int relu, float *C) {
+    PK_ASSERT(recog__gemm_has(isa));
+    const gemm_plan *p = &plans[isa];
+    float *ap = pk_xmalloc(sizeof(float) * packed_a_size(p, M, K));
+    pack_a(p, M, K, A, ap);
+    gemm_direct(p, M, N, K, ap, in, off, bias, relu, C);
+    free(ap);
 }
 
 void recog__gemm_isa(recog__isa isa, int M, int N, int K, const float *A, const float *B,

@@ -1,8 +1,14 @@
 /*
- * nn.c: the tiny neural-network runtime: convolution (im2col + GEMM), ReLU, max-pooling.
+ * nn.c: the tiny neural-network runtime: convolution (direct or im2col + GEMM), ReLU,
+ * max-pooling.
  *
- * Every convolution, the one-channel first layers included, is im2col written straight into the
- * GEMM's packed layout and our own GEMM kernels (gemm.c) with the bias and ReLU fused. The
+ * A convolution with stride 1 or 2 both ways (every layer of our models) runs direct: the input
+ * is zero-padded and split by stride phase once, so that each kernel tap is a constant shift of
+ * the output grid, and gemm.c's kernels read those shifted rows in place of an im2col matrix.
+ * im2col wrote kernel-area times the output's size per layer in runs of a panel's width, which
+ * cost as much as the products themselves on the detector's wide, shallow layers. Any other
+ * stride goes through im2col written straight into the GEMM's packed layout. Both fuse the bias
+ * and ReLU into the kernels' store. The
  * arithmetic is float32 with the same sums as PyTorch up to rounding order, which is what
  * tests/unit/test_recog_nn.c checks against the fixture written by tools/train/export.py.
  */
@@ -124,8 +130,108 @@ static void im2col_packed(const recog__layer *L, const float *in, int h, int w, 
             memset(col + (n - tail) * K + k * nr + tail, 0, sizeof(float) * (nr - tail));
 }
 
+/* The direct convolution's layout of one layer's input. The zero-padded input is cut into s x s
+ * phase planes (s the stride; plane (py, px) holds the padded rows y = py mod s and columns
+ * x = px mod s), each ph2 x pw2. Output (oy, ox) of tap (ky, kx) reads padded input
+ * (s*oy + ky*dh, s*ox + kx*dw), which is plane ((ky*dh) mod s, (kx*dw) mod s) at row
+ * oy + ky*dh/s, column ox + kx*dw/s: laid out pw2 wide, the output grid meets every tap at a
+ * fixed shift. The grid's columns ow..pw2-1 are computed and dropped. */
+typedef struct direct_geom {
+    int s, ph2, pw2;
+    size_t plane;   /* floats in one plane */
+    size_t in_size; /* floats of all planes, plus the tail the last tile reads past them */
+    size_t grid;    /* oh * pw2: the output grid's size, dropped columns included */
+} direct_geom;
+
+static int direct_ok(const recog__layer *L) {
+    return L->sh == L->sw && (L->sh == 1 || L->sh == 2);
+}
+
+static void direct_geom_of(const recog__layer *L, int h, int w, int oh, direct_geom *g) {
+    int s = L->sh;
+    g->s = s;
+    g->ph2 = (h + 2 * L->ph + s - 1) / s;
+    g->pw2 = (w + 2 * L->pw + s - 1) / s;
+    g->plane = (size_t)g->ph2 * g->pw2;
+    g->grid = (size_t)oh * g->pw2;
+    /* A tap shifts by less than a plane minus the grid, plus one row; the last tile reads up to
+     * a panel's width past the grid. */
+    g->in_size = (size_t)L->cin * s * s * g->plane + (size_t)g->pw2 + (size_t)recog__gemm_nr();
+}
+
+static size_t direct_scratch(const recog__layer *L, const direct_geom *g) {
+    return g->in_size + (size_t)L->cout * g->grid;
+}
+
+static void direct_input(const recog__layer *L, const float *in, int h, int w, const direct_geom *g,
+                         float *planes) {
+    int s = g->s, pw2 = g->pw2;
+    for (int ci = 0; ci < L->cin; ci++) {
+        const float *src = in + (size_t)ci * h * w;
+        for (int r = 0; r < s * g->ph2; r++) {
+            int y = r - L->ph;
+            float *d0 = planes + (size_t)(ci * s + r % s) * s * g->plane + (size_t)(r / s) * pw2;
+            if (y < 0 || y >= h) {
+                for (int px = 0; px < s; px++)
+                    memset(d0 + (size_t)px * g->plane, 0, sizeof(float) * (size_t)pw2);
+                continue;
+            }
+            const float *row = src + (size_t)y * w;
+            if (s == 1) {
+                memset(d0, 0, sizeof(float) * (size_t)L->pw);
+                memcpy(d0 + L->pw, row, sizeof(float) * (size_t)w);
+                memset(d0 + L->pw + w, 0, sizeof(float) * (size_t)(pw2 - L->pw - w));
+                continue;
+            }
+            /* s == 2: padded column c = 2j + px goes to plane px, column j. */
+            for (int px = 0; px < 2; px++) {
+                float *d = d0 + (size_t)px * g->plane;
+                int j0 = (L->pw - px + 1) / 2, j1 = (w + L->pw - px + 1) / 2;
+                if (j0 > pw2) j0 = pw2;
+                if (j1 > pw2) j1 = pw2;
+                const float *r = row + 2 * j0 + px - L->pw;
+                memset(d, 0, sizeof(float) * (size_t)j0);
+                for (int j = j0; j < j1; j++) d[j] = r[2 * (j - j0)];
+                memset(d + j1, 0, sizeof(float) * (size_t)(pw2 - j1));
+            }
+        }
+    }
+    size_t body = (size_t)L->cin * s * s * g->plane;
+    memset(planes + body, 0, sizeof(float) * (g->in_size - body));
+}
+
+static void conv_direct(const recog__layer *L, const float *in, int h, int w, float *out, int oh,
+                        int ow, float *scratch, int *off) {
+    direct_geom g;
+    direct_geom_of(L, h, w, oh, &g);
+    int s = g.s, K = L->cin * L->kh * L->kw;
+    for (int ci = 0, k = 0; ci < L->cin; ci++)
+        for (int ky = 0; ky < L->kh; ky++)
+            for (int kx = 0; kx < L->kw; kx++, k++) {
+                int dy = ky * L->dh, dx = kx * L->dw;
+                size_t plane = (size_t)(ci * s + dy % s) * s + (size_t)(dx % s);
+                off[k] = (int)(plane * g.plane + (size_t)(dy / s) * g.pw2 + (size_t)(dx / s));
+            }
+    float *planes = scratch;
+    direct_input(L, in, h, w, &g, planes);
+    if (g.pw2 == ow) {
+        recog__gemm_direct(L->cout, (int)g.grid, K, L->wp, planes, off, L->b, L->relu, out);
+        return;
+    }
+    float *grid = scratch + g.in_size;
+    recog__gemm_direct(L->cout, (int)g.grid, K, L->wp, planes, off, L->b, L->relu, grid);
+    for (int m = 0; m < L->cout; m++)
+        for (int oy = 0; oy < oh; oy++)
+            memcpy(out + ((size_t)m * oh + oy) * ow, grid + (size_t)m * g.grid + (size_t)oy * g.pw2,
+                   sizeof(float) * (size_t)ow);
+}
+
 static void conv(const recog__layer *L, const float *in, int h, int w, float *out, int oh, int ow,
-                 float *col) {
+                 float *col, int *off) {
+    if (direct_ok(L)) {
+        conv_direct(L, in, h, w, out, oh, ow, col, off);
+        return;
+    }
     size_t n = (size_t)oh * ow;
     int K = L->cin * L->kh * L->kw;
     im2col_packed(L, in, h, w, oh, ow, recog__gemm_nr(), col);
@@ -173,7 +279,7 @@ static void maxpool(const recog__layer *L, const float *in, int h, int w, float 
 float *recog__net_forward(const recog__net *net, const float *in, int h, int w, int *oc, int *oh,
                           int *ow) {
     /* Size the two ping-pong buffers and the im2col scratch for the largest layer. */
-    size_t max_t = (size_t)net->in_c * h * w, max_col = 1;
+    size_t max_t = (size_t)net->in_c * h * w, max_col = 1, max_k = 1;
     int c = net->in_c, ch = h, cw = w;
     for (int i = 0; i < net->n_layers; i++) {
         const recog__layer *L = &net->layers[i];
@@ -181,8 +287,16 @@ float *recog__net_forward(const recog__net *net, const float *in, int h, int w, 
         if (L->type == RECOG__CONV) {
             nh = conv_out(ch, L->kh, L->sh, L->ph, L->dh);
             nw = conv_out(cw, L->kw, L->sw, L->pw, L->dw);
-            size_t colsz = recog__gemm_packed_b_size(nh * nw, L->cin * L->kh * L->kw);
+            size_t K = (size_t)L->cin * L->kh * L->kw, colsz;
+            if (nh > 0 && nw > 0 && direct_ok(L)) {
+                direct_geom g;
+                direct_geom_of(L, ch, cw, nh, &g);
+                colsz = direct_scratch(L, &g);
+            } else {
+                colsz = recog__gemm_packed_b_size(nh * nw, (int)K);
+            }
             if (colsz > max_col) max_col = colsz;
+            if (K > max_k) max_k = K;
             c = L->cout;
         } else {
             nh = ch < L->kh ? 0 : (ch - L->kh) / L->sh + 1;
@@ -197,6 +311,7 @@ float *recog__net_forward(const recog__net *net, const float *in, int h, int w, 
     float *a = pk_xmalloc(max_t * sizeof(float));
     float *b = pk_xmalloc(max_t * sizeof(float));
     float *col = pk_xmalloc(max_col * sizeof(float));
+    int *off = pk_xmalloc(max_k * sizeof(int));
     memcpy(a, in, (size_t)net->in_c * h * w * sizeof(float));
     c = net->in_c;
     ch = h;
@@ -207,7 +322,7 @@ float *recog__net_forward(const recog__net *net, const float *in, int h, int w, 
         if (L->type == RECOG__CONV) {
             nh = conv_out(ch, L->kh, L->sh, L->ph, L->dh);
             nw = conv_out(cw, L->kw, L->sw, L->pw, L->dw);
-            conv(L, a, ch, cw, b, nh, nw, col);
+            conv(L, a, ch, cw, b, nh, nw, col, off);
             c = L->cout;
         } else {
             nh = (ch - L->kh) / L->sh + 1;
@@ -222,6 +337,7 @@ float *recog__net_forward(const recog__net *net, const float *in, int h, int w, 
     }
     free(b);
     free(col);
+    free(off);
     *oc = c;
     *oh = ch;
     *ow = cw;

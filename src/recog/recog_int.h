@@ -73,8 +73,6 @@ void recog__net_fini(recog__net *net);
 /* Output shape for an input of h x w, or -1 when some layer would produce an empty tensor. */
 int recog__net_out_shape(const recog__net *net, int h, int w, int *oc, int *oh, int *ow);
 
-/* Runs the net on in (in_c x h x w). Returns a malloc'd output (the caller frees it) and its
- * shape in *oc, *oh, *ow; NULL when the input is too small for the net. */
 /* The networks' matrix product (gemm.c): C[M][N] = A[M][K] * B[K][N] + bias[m] (bias may be
  * NULL), then ReLU when relu is set; C row-major, overwritten. The kernel is the best one for the
  * running CPU and wants both operands packed in its own layout: A (the weights) in panels of its
@@ -88,13 +86,24 @@ void recog__gemm_pack_a(int M, int K, const float *A, float *ap);
 void recog__gemm_packed(int M, int N, int K, const float *ap, const float *bp, const float *bias,
                         int relu, float *C);
 
+/* A convolution without im2col: C[m][n] = A[m][K] . (in[off[k] + n] for k < K) + bias[m], then
+ * ReLU when relu is set. in holds the layer's input laid out so that every tap k of the kernel is
+ * one shift off[k] of the output grid (nn.c's direct_input); the kernel reads whole tiles, so
+ * in[off[k] + n] must be readable for every n below N rounded up to recog__gemm_nr(). */
+void recog__gemm_direct(int M, int N, int K, const float *ap, const float *in, const int *off,
+                        const float *bias, int relu, float *C);
+
 /* The kernels by instruction set, for tests: whether this CPU runs one, and the product from
  * plain row-major A and B with that kernel (packing both on the way). */
 typedef enum recog__isa { RECOG__ISA_GENERIC, RECOG__ISA_AVX2, RECOG__ISA_AVX512 } recog__isa;
 int recog__gemm_has(recog__isa isa);
 void recog__gemm_isa(recog__isa isa, int M, int N, int K, const float *A, const float *B,
                      const float *bias, int relu, float *C);
+void recog__gemm_direct_isa(recog__isa isa, int M, int N, int K, const float *A, const float *in,
+                            const int *off, const float *bias, int relu, float *C);
 
+/* Runs the net on in (in_c x h x w). Returns a malloc'd output (the caller frees it) and its
+ * shape in *oc, *oh, *ow; NULL when the input is too small for the net. */
 float *recog__net_forward(const recog__net *net, const float *in, int h, int w, int *oc, int *oh,
                           int *ow);
 

@@ -71,6 +71,56 @@ static void test_every_kernel_every_edge(void **state) {
     assert_true(ran >= 1);
 }
 
+/* The direct-convolution form: row k of B is in[off[k] ..], any shift, rows overlapping. Every
+ * kernel reads whole tiles, so in has a tile's width of slack after the furthest row. */
+static void test_every_kernel_direct(void **state) {
+    (void)state;
+    static const int Ms[] = {1, 5, 8, 12, 17};
+    static const int Ns[] = {1, 15, 33, 100};
+    static const int Ks[] = {1, 9, 27};
+    unsigned seed = 9;
+    for (int isa = RECOG__ISA_GENERIC; isa <= RECOG__ISA_AVX512; isa++) {
+        if (!recog__gemm_has((recog__isa)isa)) continue;
+        for (size_t a = 0; a < sizeof Ms / sizeof *Ms; a++)
+            for (size_t b = 0; b < sizeof Ns / sizeof *Ns; b++)
+                for (size_t c = 0; c < sizeof Ks / sizeof *Ks; c++) {
+                    int M = Ms[a], N = Ns[b], K = Ks[c], span = 3 * N;
+                    size_t n_in = (size_t)span + N + 64;
+                    float *A = malloc(sizeof(float) * (size_t)M * K), *bias = malloc(4 * M);
+                    float *in = malloc(sizeof(float) * n_in);
+                    float *C = malloc(sizeof(float) * ((size_t)M * N + GUARD));
+                    int *off = malloc(sizeof(int) * (size_t)K);
+                    for (int i = 0; i < M * K; i++) A[i] = frand(&seed);
+                    for (int i = 0; i < M; i++) bias[i] = frand(&seed);
+                    for (size_t i = 0; i < n_in; i++) in[i] = frand(&seed);
+                    for (int k = 0; k < K; k++) off[k] = (int)((frand(&seed) + 1.0f) * span / 2);
+                    for (int i = 0; i < M * N + GUARD; i++) C[i] = 12345.0f;
+                    int relu = (int)((b + c) & 1);
+                    recog__gemm_direct_isa((recog__isa)isa, M, N, K, A, in, off, bias, relu, C);
+                    for (int m = 0; m < M; m++)
+                        for (int n = 0; n < N; n++) {
+                            double want = bias[m], mag = fabs(want);
+                            for (int k = 0; k < K; k++) {
+                                want += (double)A[m * K + k] * in[off[k] + n];
+                                mag += fabs((double)A[m * K + k] * in[off[k] + n]);
+                            }
+                            if (relu && want < 0) want = 0;
+                            if (fabs(C[m * N + n] - want) > 1e-5 * (mag + 1.0))
+                                fail_msg("isa %d direct %dx%dx%d: C[%d][%d] = %g, want %g", isa, M,
+                                         N, K, m, n, C[m * N + n], want);
+                        }
+                    for (int i = 0; i < GUARD; i++)
+                        if (C[M * N + i] != 12345.0f)
+                            fail_msg("isa %d direct %dx%dx%d: wrote past C", isa, M, N, K);
+                    free(A);
+                    free(bias);
+                    free(in);
+                    free(C);
+                    free(off);
+                }
+    }
+}
+
 /* ReLU clamps exactly at zero and keeps positive sums untouched, bias included. */
 static void test_bias_and_relu(void **state) {
     (void)state;
@@ -87,6 +137,7 @@ static void test_bias_and_relu(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_kernel_every_edge),
+        cmocka_unit_test(test_every_kernel_direct),
         cmocka_unit_test(test_bias_and_relu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
