@@ -31,12 +31,14 @@ _real = None
 _eu_frac = 0.25
 
 
-def _init(use_real=False, eu_frac=0.25, emblem_frac=0.0, emblem_right=0.0):
+def _init(use_real=False, eu_frac=0.25, emblem_frac=0.0, emblem_right=0.0, pictures=False):
     global _bgs, _real, _eu_frac
     _eu_frac = eu_frac
     synth.EMBLEM_P = emblem_frac
     synth.EMBLEM_RIGHT = emblem_right
     _bgs = synth.load_backgrounds(BG_DIR, "train")
+    if pictures:
+        synth.EMBLEM_PICTURES = _bgs
     if use_real:
         _real = [img for img, _ in real_crops("train")]
 
@@ -94,13 +96,16 @@ def main():
                     help="reader: share of European-style plates among the synthetic ones")
     ap.add_argument("--emblem-frac", type=float, default=0.0,
                     help="reader: share of US plates drawn with an emblem at the left")
+    ap.add_argument("--emblem-pictures", action="store_true",
+                    help="reader: emblems may also be pictures cut from the training backgrounds")
     ap.add_argument("--emblem-right", type=float, default=0.0,
                     help="reader: share of those emblems drawn at the right instead")
     a = ap.parse_args()
     chunk = 500
     jobs = [(a.seed * 100003 + i, min(chunk, a.n - i * chunk)) for i in range((a.n + chunk - 1) // chunk)]
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    with mp.Pool(a.procs, initializer=_init, initargs=(a.real, a.eu_frac, a.emblem_frac, a.emblem_right)) as pool:
+    with mp.Pool(a.procs, initializer=_init, initargs=(a.real, a.eu_frac, a.emblem_frac, a.emblem_right,
+                                                         a.emblem_pictures)) as pool:
         if a.kind == "reader":
             xs, ys = [], []
             for x, y in pool.imap(_reader_chunk, jobs):

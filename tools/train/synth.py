@@ -157,14 +157,47 @@ EMBLEM_WORDS = ["USA", "UNC", "UNCG", "NAVY", "ARMY", "USMC", "VFW", "OSU", "UGA
                 "IN GOD", "BSA", "ELKS", "FOP", "NRA", "4H", "EMS", "FD", "HAM"]
 
 
-def _draw_emblem(rng, d, box, fg, bg):
+# Photographs (the training backgrounds) to cut seal- and logo-like pictures from; gen.py sets
+# it. None: no pictures are drawn.
+EMBLEM_PICTURES = None
+
+
+def _paste_picture(rng, img, box):
+    """A patch of a photograph shrunk into box, in a circle (a seal, a college's crest) or a
+    rounded square, sometimes ringed: real specialty plates print full-colour pictures, which the
+    drawn shapes alone do not resemble (a college seal was read as G, Olympic rings as 8)."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    w, h = max(4, x1 - x0), max(4, y1 - y0)
+    src = EMBLEM_PICTURES[int(rng.integers(0, len(EMBLEM_PICTURES)))]
+    sh, sw = src.shape[:2]
+    side = int(rng.integers(24, max(25, min(sh, sw) // 2)))
+    py, px = int(rng.integers(0, sh - side + 1)), int(rng.integers(0, sw - side + 1))
+    patch = Image.fromarray(src[py:py + side, px:px + side]).resize((w, h), Image.BILINEAR)
+    if rng.random() < 0.5:  # printed pictures are brighter and more saturated than photos
+        a = np.asarray(patch).astype(np.float32)
+        a = np.clip((a - a.mean()) * rng.uniform(1.0, 1.8) + rng.uniform(110, 200), 0, 255)
+        patch = Image.fromarray(a.astype(np.uint8))
+    mask = Image.new("L", (w, h), 0)
+    md = ImageDraw.Draw(mask)
+    if rng.random() < 0.6:
+        md.ellipse((0, 0, w - 1, h - 1), fill=255)
+    else:
+        md.rounded_rectangle((0, 0, w - 1, h - 1), radius=int(min(w, h) / 6), fill=255)
+    img.paste(patch, (x0, y0), mask)
+    if rng.random() < 0.4:
+        d = ImageDraw.Draw(img)
+        d.ellipse((x0, y0, x0 + w - 1, y0 + h - 1), outline=_rand_color(rng, dark=True),
+                  width=max(1, int(min(w, h) / 12)))
+
+
+def _draw_emblem(rng, d, box, fg, bg, img=None):
     """A graphic at the left of a specialty plate: a seal, a pictogram, a logo word, stacked
     small letters or one half-height letter. Real plates carry these beside the plate number,
     and the labels leave them out: the reader must learn to, too (they were read as P, 0, L, N,
     G, MFG, 5, 8 on the US crops' validation half)."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
-    kind = int(rng.integers(0, 6))
+    kind = int(rng.integers(0, 8 if img is not None and EMBLEM_PICTURES else 6))
     col = fg if rng.random() < 0.5 else _rand_color(rng, dark=rng.random() < 0.7)
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     if kind == 0:  # a seal: rings, a filled centre, maybe a tiny inscription
@@ -210,10 +243,26 @@ def _draw_emblem(rng, d, box, fg, bg):
         c = ALPHABET[int(rng.integers(0, 36))]
         _draw_text_fit(d, box, c, PLATE_FONTS[int(rng.integers(0, len(PLATE_FONTS)))], col,
                        h * rng.uniform(0.25, 0.35))
-    else:  # a coloured badge with a number on it
+    elif kind == 5:  # a coloured badge with a number on it
         d.rounded_rectangle((x0, y0 + h * 0.1, x1, y1 - h * 0.1), radius=int(w / 5), fill=col)
         _draw_text_fit(d, (x0, y0 + h * 0.2, x1, y1 - h * 0.2), str(int(rng.integers(1, 99))),
                        "DejaVuSans-Bold.ttf", bg, h * 0.5)
+    elif kind == 6:  # a picture, taller than the characters as seals often are
+        r = min(w, h * 1.3) / 2 * rng.uniform(0.85, 1.0)
+        _paste_picture(rng, img, (cx - r, cy - r * rng.uniform(1.0, 1.25), cx + r, cy + r))
+    else:  # a logo word over a picture or over rings (Olympic, a college's initials over a mascot)
+        word = EMBLEM_WORDS[int(rng.integers(0, len(EMBLEM_WORDS)))]
+        _draw_text_fit(d, (x0, y0, x1, y0 + h * 0.4), word,
+                       DECOR_FONTS[int(rng.integers(0, len(DECOR_FONTS)))], col, h * 0.35)
+        if rng.random() < 0.5:
+            _paste_picture(rng, img, (x0 + w * 0.1, y0 + h * 0.42, x1 - w * 0.1, y1))
+        else:
+            rr, lw = w / 7, max(1, int(w / 30))
+            for k in range(5):
+                ccx = x0 + w * (0.2 + 0.15 * k)
+                ccy = y0 + h * (0.6 if k % 2 == 0 else 0.75)
+                d.ellipse((ccx - rr, ccy - rr, ccx + rr, ccy + rr),
+                          outline=_rand_color(rng, dark=rng.random() < 0.5), width=lw)
 
 
 # Share of US plates drawn as specialty plates with an emblem at the left, and the share of those
@@ -303,11 +352,11 @@ def render_plate(rng, eu=False):
         ew = W * rng.uniform(0.13, 0.22)
         if EMBLEM_RIGHT > 0 and rng.random() < EMBLEM_RIGHT:
             ex = W * (1 - rng.uniform(0.02, 0.05)) - ew
-            _draw_emblem(rng, d, (ex, H * 0.2, ex + ew, H * 0.82), fg, bg)
+            _draw_emblem(rng, d, (ex, H * 0.2, ex + ew, H * 0.82), fg, bg, img)
             box = (W * rng.uniform(0.03, 0.07), H * 0.2, ex - W * rng.uniform(0.01, 0.04), H * 0.82)
         else:
             ex = W * rng.uniform(0.02, 0.05)
-            _draw_emblem(rng, d, (ex, H * 0.2, ex + ew, H * 0.82), fg, bg)
+            _draw_emblem(rng, d, (ex, H * 0.2, ex + ew, H * 0.82), fg, bg, img)
             box = (ex + ew + W * rng.uniform(0.01, 0.04), H * 0.2, W * rng.uniform(0.93, 0.97),
                    H * 0.82)
         th = H * rng.uniform(0.45, 0.62)
