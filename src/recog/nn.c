@@ -12,6 +12,7 @@
  * arithmetic is float32 with the same sums as PyTorch up to rounding order, which is what
  * tests/unit/test_recog_nn.c checks against the fixture written by tools/train/export.py.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -143,10 +144,6 @@ typedef struct direct_geom {
     size_t grid;    /* oh * pw2: the output grid's size, dropped columns included */
 } direct_geom;
 
-static int direct_ok(const recog__layer *L) {
-    return L->sh == L->sw && (L->sh == 1 || L->sh == 2);
-}
-
 static void direct_geom_of(const recog__layer *L, int h, int w, int oh, direct_geom *g) {
     int s = L->sh;
     g->s = s;
@@ -157,6 +154,14 @@ static void direct_geom_of(const recog__layer *L, int h, int w, int oh, direct_g
     /* A tap shifts by less than a plane minus the grid, plus one row; the last tile reads up to
      * a panel's width past the grid. */
     g->in_size = (size_t)L->cin * s * s * g->plane + (size_t)g->pw2 + (size_t)recog__gemm_nr();
+}
+
+/* Whether the layer runs direct on an input of h x w (output oh rows): equal strides of 1 or 2,
+ * and planes small enough for the kernels' int offsets. OUT: *g when it does. */
+static int use_direct(const recog__layer *L, int h, int w, int oh, direct_geom *g) {
+    if (L->sh != L->sw || (L->sh != 1 && L->sh != 2)) return 0;
+    direct_geom_of(L, h, w, oh, g);
+    return g->in_size <= INT_MAX;
 }
 
 static size_t direct_scratch(const recog__layer *L, const direct_geom *g) {
@@ -200,10 +205,9 @@ static void direct_input(const recog__layer *L, const float *in, int h, int w, c
     memset(planes + body, 0, sizeof(float) * (g->in_size - body));
 }
 
-static void conv_direct(const recog__layer *L, const float *in, int h, int w, float *out, int oh,
-                        int ow, float *scratch, int *off) {
-    direct_geom g;
-    direct_geom_of(L, h, w, oh, &g);
+static void conv_direct(const recog__layer *L, const direct_geom *gp, const float *in, int h, int w,
+                        float *out, int oh, int ow, float *scratch, int *off) {
+    direct_geom g = *gp;
     int s = g.s, K = L->cin * L->kh * L->kw;
     for (int ci = 0, k = 0; ci < L->cin; ci++)
         for (int ky = 0; ky < L->kh; ky++)
@@ -228,8 +232,9 @@ static void conv_direct(const recog__layer *L, const float *in, int h, int w, fl
 
 static void conv(const recog__layer *L, const float *in, int h, int w, float *out, int oh, int ow,
                  float *col, int *off) {
-    if (direct_ok(L)) {
-        conv_direct(L, in, h, w, out, oh, ow, col, off);
+    direct_geom g;
+    if (use_direct(L, h, w, oh, &g)) {
+        conv_direct(L, &g, in, h, w, out, oh, ow, col, off);
         return;
     }
     size_t n = (size_t)oh * ow;
@@ -288,9 +293,8 @@ float *recog__net_forward(const recog__net *net, const float *in, int h, int w, 
             nh = conv_out(ch, L->kh, L->sh, L->ph, L->dh);
             nw = conv_out(cw, L->kw, L->sw, L->pw, L->dw);
             size_t K = (size_t)L->cin * L->kh * L->kw, colsz;
-            if (nh > 0 && nw > 0 && direct_ok(L)) {
-                direct_geom g;
-                direct_geom_of(L, ch, cw, nh, &g);
+            direct_geom g;
+            if (nh > 0 && nw > 0 && use_direct(L, ch, cw, nh, &g)) {
                 colsz = direct_scratch(L, &g);
             } else {
                 colsz = recog__gemm_packed_b_size(nh * nw, (int)K);
