@@ -205,29 +205,27 @@ static void direct_input(const recog__layer *L, const float *in, int h, int w, c
     memset(planes + body, 0, sizeof(float) * (g->in_size - body));
 }
 
-static void conv_direct(const recog__layer *L, const direct_geom *gp, const float *in, int h, int w,
+/* The convolution on the layout g describes (use_direct). scratch holds direct_scratch floats,
+ * off the kernel's K taps. */
+static void conv_direct(const recog__layer *L, const direct_geom *g, const float *in, int h, int w,
                         float *out, int oh, int ow, float *scratch, int *off) {
-    direct_geom g = *gp;
-    int s = g.s, K = L->cin * L->kh * L->kw;
+    int s = g->s, K = L->cin * L->kh * L->kw;
     for (int ci = 0, k = 0; ci < L->cin; ci++)
         for (int ky = 0; ky < L->kh; ky++)
             for (int kx = 0; kx < L->kw; kx++, k++) {
                 int dy = ky * L->dh, dx = kx * L->dw;
                 size_t plane = (size_t)(ci * s + dy % s) * s + (size_t)(dx % s);
-                off[k] = (int)(plane * g.plane + (size_t)(dy / s) * g.pw2 + (size_t)(dx / s));
+                off[k] = (int)(plane * g->plane + (size_t)(dy / s) * g->pw2 + (size_t)(dx / s));
             }
-    float *planes = scratch;
-    direct_input(L, in, h, w, &g, planes);
-    if (g.pw2 == ow) {
-        recog__gemm_direct(L->cout, (int)g.grid, K, L->wp, planes, off, L->b, L->relu, out);
-        return;
-    }
-    float *grid = scratch + g.in_size;
-    recog__gemm_direct(L->cout, (int)g.grid, K, L->wp, planes, off, L->b, L->relu, grid);
+    direct_input(L, in, h, w, g, scratch);
+    /* With no dropped columns the grid is the output itself. */
+    float *grid = g->pw2 == ow ? out : scratch + g->in_size;
+    recog__gemm_direct(L->cout, (int)g->grid, K, L->wp, scratch, off, L->b, L->relu, grid);
+    if (grid == out) return;
     for (int m = 0; m < L->cout; m++)
         for (int oy = 0; oy < oh; oy++)
-            memcpy(out + ((size_t)m * oh + oy) * ow, grid + (size_t)m * g.grid + (size_t)oy * g.pw2,
-                   sizeof(float) * (size_t)ow);
+            memcpy(out + ((size_t)m * oh + oy) * ow,
+                   grid + (size_t)m * g->grid + (size_t)oy * g->pw2, sizeof(float) * (size_t)ow);
 }
 
 static void conv(const recog__layer *L, const float *in, int h, int w, float *out, int oh, int ow,
