@@ -159,6 +159,11 @@ int recog__model_parse(const void *buf, size_t len, const char *name, recog__net
         dst += nw + nb;
     }
     net->n_layers = (int)nl;
+    recog__net_pack(net);
+    return PK_OK;
+}
+
+void recog__net_pack(recog__net *net) {
     /* The GEMM's own weight layout depends on the CPU, so it is made here, not stored. */
     size_t npacked = 1;
     for (int i = 0; i < net->n_layers; i++) {
@@ -176,7 +181,6 @@ int recog__model_parse(const void *buf, size_t len, const char *name, recog__net
         L->wp = pk;
         pk += recog__gemm_packed_a_size(L->cout, K);
     }
-    return PK_OK;
 }
 
 int recog__model_load(const char *path, recog__net *net, pk_err *err) {

@@ -65,6 +65,10 @@ typedef struct recog__net {
  * recog__net_fini. */
 int recog__model_parse(const void *buf, size_t len, const char *name, recog__net *net, pk_err *err);
 
+/* Packs every conv layer's weights (w) for the running CPU's GEMM kernel into net->packed
+ * (owned by the net, freed by recog__net_fini) and points each layer's wp there. */
+void recog__net_pack(recog__net *net);
+
 /* Reads and parses the model file at path. OUT: *net. */
 int recog__model_load(const char *path, recog__net *net, pk_err *err);
 

@@ -29,8 +29,8 @@ static int out_size(int n, int k, int s, int p, int d) {
     return (n + 2 * p - d * (k - 1) - 1) / s + 1;
 }
 
-/* A one-layer (pool: 0) or conv-pool-conv (pool: 1) net from random weights. The caller frees
- * net->blob and net->packed. */
+/* A one-layer (pool: 0) or conv-pool-conv (pool: 1) net from random weights, freed with
+ * recog__net_fini. */
 static void build_net(recog__net *net, const conv_case *c, int pool, unsigned *seed) {
     memset(net, 0, sizeof *net);
     net->kind = RECOG__KIND_DETECTOR;
@@ -53,22 +53,7 @@ static void build_net(recog__net *net, const conv_case *c, int pool, unsigned *s
             RECOG__CONV, c->cout, 5, 3, 3, 1, 1, 1, 1, 1, 1, 0, w2, w2 + (size_t)5 * K2, NULL};
         net->n_layers = 3;
     }
-    size_t np = 0;
-    for (int i = 0; i < net->n_layers; i++)
-        if (net->layers[i].type == RECOG__CONV) {
-            const recog__layer *l = &net->layers[i];
-            np += recog__gemm_packed_a_size(l->cout, l->cin * l->kh * l->kw);
-        }
-    net->packed = malloc(np * sizeof(float));
-    float *pk = net->packed;
-    for (int i = 0; i < net->n_layers; i++) {
-        recog__layer *l = &net->layers[i];
-        if (l->type != RECOG__CONV) continue;
-        int k = l->cin * l->kh * l->kw;
-        recog__gemm_pack_a(l->cout, k, l->w, pk);
-        l->wp = pk;
-        pk += recog__gemm_packed_a_size(l->cout, k);
-    }
+    recog__net_pack(net);
 }
 
 /* The textbook convolution of one layer in double. Returns malloc'd out, shape in *oh, *ow. */
@@ -143,8 +128,7 @@ static void check_case(const conv_case *c, int pool, unsigned *seed) {
     free(got);
     free(ref);
     free(in);
-    free(net.blob);
-    free(net.packed);
+    recog__net_fini(&net);
 }
 
 static const conv_case cases[] = {
